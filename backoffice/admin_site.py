@@ -1,0 +1,76 @@
+"""Unfold callbacks: the sidebar, the environment badge and the dashboard context.
+
+The sidebar is declared once here, area by area. Each entry names a model; it is shown only
+when that model is registered in the admin and the user may view it there, and an area with
+nothing to show is left out, so every role sees exactly what it may use.
+"""
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib import admin
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class SidebarEntry:
+    model: str  # "app_label.ModelName"
+    icon: str  # a Material Symbols name
+    title: str = ""  # defaults to the model's plural name
+
+
+SIDEBAR_AREAS: list[tuple[str, list[SidebarEntry]]] = [
+    ("Catalog", []),
+    ("Inventory", []),
+    ("Sales", []),
+    ("Reports", []),
+    ("Integrations", []),
+    (
+        "Administration",
+        [
+            SidebarEntry("auth.User", "person"),
+            SidebarEntry("auth.Group", "badge", "Roles"),
+            SidebarEntry("axes.AccessAttempt", "lock_person", "Login attempts"),
+            SidebarEntry("axes.AccessLog", "history", "Login log"),
+        ],
+    ),
+]
+
+
+def _entry_link(request, entry: SidebarEntry) -> dict | None:
+    model = apps.get_model(entry.model)
+    model_admin = admin.site._registry.get(model)
+    if model_admin is None or not model_admin.has_view_or_change_permission(request):
+        return None
+    opts = model._meta
+    return {
+        "title": entry.title or str(opts.verbose_name_plural).capitalize(),
+        "icon": entry.icon,
+        "link": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+    }
+
+
+def visible_areas(request) -> list[dict]:
+    """The sidebar areas this user may use, each with the links it may follow."""
+    areas = []
+    for title, entries in SIDEBAR_AREAS:
+        links = [link for entry in entries if (link := _entry_link(request, entry))]
+        if links:
+            areas.append({"title": title, "items": links})
+    return areas
+
+
+def sidebar_navigation(request) -> list[dict]:
+    home = {"title": "Dashboard", "icon": "dashboard", "link": reverse("admin:index")}
+    return [{"items": [home]}, *({**area, "separator": True} for area in visible_areas(request))]
+
+
+def environment_badge(request) -> list[str]:
+    return [settings.ENVIRONMENT_NAME, "danger" if settings.PRODUCTION_MODE else "warning"]
+
+
+def dashboard(request, context: dict) -> dict:
+    context["areas"] = visible_areas(request)
+    context["role_names"] = sorted(request.user.groups.values_list("name", flat=True))
+    return context

@@ -1,0 +1,22 @@
+"""The Celery application. Workers: `make worker`; the scheduler: `make beat`.
+
+Two queues keep a long report or import from delaying the work a person is waiting for:
+`interactive` (the default: emails, single-object jobs) and `bulk` (reports, imports, exports,
+rebuilds). Bulk tasks say so with `@shared_task(queue=QUEUE_BULK)`.
+"""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+
+QUEUE_INTERACTIVE = "interactive"
+QUEUE_BULK = "bulk"
+
+app = Celery("backoffice")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_default_queue = QUEUE_INTERACTIVE
+app.conf.task_queues = (Queue(QUEUE_INTERACTIVE), Queue(QUEUE_BULK))
+app.autodiscover_tasks()

@@ -1,0 +1,59 @@
+"""Fill the database with demo data: `python manage.py seed_demo`.
+
+Idempotent: a second run finds everything in place and changes nothing. Refuses to run in
+production mode, where demo logins with a known password would be a hole.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from backoffice import roles
+
+DEMO_PASSWORD = "demo"  # noqa: S105 - demo logins, refused in production mode
+
+# username -> (role, superuser?, first name)
+DEMO_USERS = {
+    "admin": (roles.OWNER, True, "Alex"),
+    "merchant": (roles.MERCHANT, False, "Morgan"),
+    "accountant": (roles.ACCOUNTANT, False, "Avery"),
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo users (and, as the product grows, demo data). Safe to run twice."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION_MODE:
+            raise CommandError(
+                "seed_demo refuses to run in production mode (DATABASE_URL is set and "
+                "DJANGO_DEBUG is off): it would create logins with a known password."
+            )
+        with transaction.atomic():
+            created = [username for username in DEMO_USERS if self.ensure_user(username)]
+        self.print_logins(created)
+
+    def ensure_user(self, username: str) -> bool:
+        role, superuser, first_name = DEMO_USERS[username]
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first_name,
+                "email": f"{username}@example.com",
+                "is_staff": True,
+                "is_superuser": superuser,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        user.groups.add(Group.objects.get(name=role))
+        return created
+
+    def print_logins(self, created: list[str]) -> None:
+        self.stdout.write(self.style.SUCCESS("Demo logins (password: demo):"))
+        for username, (role, superuser, _name) in DEMO_USERS.items():
+            note = " (superuser)" if superuser else ""
+            state = "created" if username in created else "already there"
+            self.stdout.write(f"  {username:<11} {role}{note} - {state}")
