@@ -31,6 +31,12 @@ def test_each_demo_role_logs_in_to_the_dashboard(client, demo_users, demo_passwo
     assert f"Welcome, {demo_users[username].first_name}" in dashboard.content.decode()
 
 
+def test_login_without_a_next_page_lands_on_the_dashboard(client, demo_users, demo_password):
+    response = client.post("/admin/login/", {"username": "merchant", "password": demo_password})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
 def test_roles_are_created_by_migration(db):
     assert set(Group.objects.values_list("name", flat=True)) >= set(roles.ALL)
 

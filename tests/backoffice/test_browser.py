@@ -1,13 +1,7 @@
 """A person's view: Chromium signs in as the merchant and lands on the dashboard."""
 
-import os
-
 import pytest
 from playwright.sync_api import expect, sync_playwright
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test
-# itself (fixtures) are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -20,7 +14,10 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def page(chromium_path):
+def page(chromium_path, monkeypatch):
+    # Playwright's sync API keeps an event loop running in the test's thread; the ORM calls
+    # the fixtures make there are still plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         try:
@@ -31,7 +28,12 @@ def page(chromium_path):
 
 @pytest.mark.browser
 def test_merchant_signs_in_and_sees_the_dashboard(
-    transactional_db, page, live_server, demo_users, demo_password
+    # `page` last: Chromium starts once the server and the data exist, and stops before them.
+    transactional_db,
+    live_server,
+    demo_users,
+    demo_password,
+    page,
 ):
     page.goto(f"{live_server.url}/admin/")
     expect(page).to_have_url(f"{live_server.url}/admin/login/?next=/admin/")
