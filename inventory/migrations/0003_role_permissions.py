@@ -1,0 +1,33 @@
+from django.db import migrations
+
+from backoffice.roles import ACCOUNTANT, MERCHANT, OWNER, grant, revoke
+
+CATALOG = ["inventory.Category", "inventory.TaxClass", "inventory.Product",
+           "inventory.ProductVariant", "inventory.ProductImage", "inventory.Warehouse"]
+ALL_ACTIONS = ["add", "change", "delete", "view"]
+
+# Merchants and Owners run the catalog and move stock ("change" on a stock row is the right to
+# receive, adjust, count and transfer it); Accountants read. Nobody may change the ledger.
+MANAGE = {
+    **{model: ALL_ACTIONS for model in CATALOG},
+    "inventory.StockLevel": ["view", "change"],
+    "inventory.StockMovement": ["view"],
+}
+READ = {model: ["view"] for model in [*CATALOG, "inventory.StockLevel", "inventory.StockMovement"]}
+GRANTS = {OWNER: MANAGE, MERCHANT: MANAGE, ACCOUNTANT: READ}
+
+
+def forwards(apps, schema_editor):
+    for role, grants in GRANTS.items():
+        grant(apps, role, grants)
+
+
+def backwards(apps, schema_editor):
+    for role, grants in GRANTS.items():
+        revoke(apps, role, grants)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("inventory", "0002_ledger_append_only"), ("backoffice", "0001_roles")]
+
+    operations = [migrations.RunPython(forwards, backwards)]
