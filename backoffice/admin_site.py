@@ -21,8 +21,23 @@ class SidebarEntry:
 
 
 SIDEBAR_AREAS: list[tuple[str, list[SidebarEntry]]] = [
-    ("Catalog", []),
-    ("Inventory", []),
+    (
+        "Catalog",
+        [
+            SidebarEntry("inventory.Product", "inventory_2"),
+            SidebarEntry("inventory.ProductVariant", "style", "Variants"),
+            SidebarEntry("inventory.Category", "account_tree"),
+            SidebarEntry("inventory.TaxClass", "percent"),
+        ],
+    ),
+    (
+        "Inventory",
+        [
+            SidebarEntry("inventory.StockLevel", "warehouse", "Stock"),
+            SidebarEntry("inventory.StockMovement", "receipt_long", "Stock ledger"),
+            SidebarEntry("inventory.Warehouse", "store"),
+        ],
+    ),
     ("Sales", []),
     ("Reports", []),
     ("Integrations", []),

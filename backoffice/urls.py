@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
-from backoffice.views import healthz
+from backoffice.views import healthz, protected_media
 
 admin.site.index_title = "Dashboard"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("media/<path:path>", protected_media, name="protected-media"),
 ]

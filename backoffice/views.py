@@ -1,9 +1,12 @@
+import posixpath
 from datetime import timedelta
 
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.timesince import timeuntil
@@ -11,6 +14,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from backoffice.health import run_checks
+
+
+@never_cache
+@staff_member_required
+def protected_media(request: HttpRequest, path: str) -> FileResponse:
+    """Local files (embedded mode) are served to signed-in staff only; S3 uses presigned links."""
+    name = posixpath.normpath(path).lstrip("/")
+    if name.startswith("..") or not default_storage.exists(name):
+        raise Http404("No such file.")
+    return FileResponse(default_storage.open(name), filename=posixpath.basename(name))
 
 
 @never_cache

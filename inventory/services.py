@@ -388,6 +388,14 @@ def category_save(*, category: Category, actor: Actor, reason: str = "Edited") -
 
 
 @transaction.atomic
+def catalog_object_save(*, instance, actor: Actor, reason: str = "Edited"):
+    """Save a catalog row with no rules beyond its own fields (tax class, image)."""
+    instance.full_clean()
+    _save_with_reason(instance, actor, reason)
+    return instance
+
+
+@transaction.atomic
 def product_save(*, product: Product, actor: Actor, reason: str = "Edited") -> Product:
     _save_with_reason(product, actor, reason)
     return product

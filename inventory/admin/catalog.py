@@ -1,0 +1,355 @@
+"""Catalog admin: categories, tax classes, products (with variants and images), variants,
+warehouses. Saves go through the catalog services, so history records who and why."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.files.storage import default_storage
+from django.db import models
+from django.db.models import Count, DecimalField, Exists, F, Max, Min, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils.html import format_html
+from unfold.admin import StackedInline, TabularInline
+from unfold.contrib.filters.admin import (
+    AllValuesCheckboxFilter,
+    ChoicesCheckboxFilter,
+    RelatedDropdownFilter,
+)
+from unfold.decorators import action, display
+from unfold.forms import PaginationInlineFormSet
+from unfold.paginator import InfinitePaginator
+
+from backoffice.admin import HistoryAdmin
+from inventory import services
+from inventory.admin.common import actor_of, report_domain_errors
+from inventory.models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductStatus,
+    ProductVariant,
+    StockLevel,
+    StockMovement,
+    TaxClass,
+    Warehouse,
+)
+
+MONEY = DecimalField(max_digits=12, decimal_places=2)
+STATUS_COLOURS = {"draft": "info", "active": "success", "archived": "warning"}
+
+
+@admin.register(Category)
+class CategoryAdmin(HistoryAdmin):
+    list_display = ("full_path", "slug", "product_count")
+    search_fields = ("name", "slug", "full_path")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("parent",)
+    readonly_fields = ("full_path",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(products_n=Count("products"))
+
+    @display(description="Products", ordering="products_n")
+    def product_count(self, obj):
+        return obj.products_n
+
+    def save_model(self, request, obj, form, change):
+        services.category_save(category=obj, actor=actor_of(request))
+
+
+@admin.register(TaxClass)
+class TaxClassAdmin(HistoryAdmin):
+    list_display = ("name", "rate")
+    search_fields = ("name",)
+
+    def save_model(self, request, obj, form, change):
+        services.catalog_object_save(instance=obj, actor=actor_of(request))
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(HistoryAdmin):
+    list_display = ("code", "name", "active", "is_default")
+    list_filter = ("active",)
+    search_fields = ("code", "name")
+
+    def save_model(self, request, obj, form, change):
+        services.warehouse_save(warehouse=obj, actor=actor_of(request))
+
+    def has_delete_permission(self, request, obj=None):
+        # Warehouses with stock history are kept: deactivate them instead.
+        if obj is not None and obj.movements.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class VariantInlineFormSet(PaginationInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        # Hand each row its product, so naming a variant does not fetch the product again.
+        form.instance.product = self.instance
+        return form
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            variant = form.instance
+            if variant.pk and StockMovement.objects.filter(variant=variant).exists():
+                raise forms.ValidationError(
+                    f"{variant.label} has stock history and cannot be deleted; "
+                    "mark it inactive instead."
+                )
+
+
+class VariantInline(TabularInline):
+    model = ProductVariant
+    formset = VariantInlineFormSet
+    fields = (
+        "sku",
+        "option1",
+        "option2",
+        "option3",
+        "price",
+        "compare_at_price",
+        "cost",
+        "barcode",
+        "inventory_policy",
+        "active",
+        "position",
+    )
+    extra = 0
+    show_change_link = True
+    tab = True
+
+
+class ImageInline(StackedInline):
+    model = ProductImage
+    fields = ("image", "source_url", "alt_text", "variant", "position")
+    extra = 0
+    tab = True
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "variant":
+            product_id = request.resolver_match.kwargs.get("object_id")
+            field.queryset = ProductVariant.objects.filter(product_id=product_id)
+            field.label_from_instance = lambda variant: variant.label  # the product is known
+            # Listed once here rather than queried again for every image row.
+            field.choices = list(field.choices)
+        return field
+
+
+class StockStateFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("in", "In stock"), ("low", "Low (at or below reorder point)"), ("out", "Out")]
+
+    def queryset(self, request, queryset):
+        levels = StockLevel.objects.filter(variant__product=OuterRef("pk"))
+        available = levels.filter(on_hand__gt=F("allocated"))
+        low = available.filter(
+            reorder_point__gt=0, on_hand__lte=F("allocated") + F("reorder_point")
+        )
+        if self.value() == "in":
+            return queryset.filter(Exists(available))
+        if self.value() == "low":
+            return queryset.filter(Exists(low))
+        if self.value() == "out":
+            return queryset.filter(~Exists(available))
+        return queryset
+
+
+def _aggregate_per_product(queryset, product_path: str, expression, output_field=None):
+    """One aggregate over a product's rows as a correlated subquery: no join fan-out, and
+    computed only for the rows on the page."""
+    rows = queryset.filter(**{product_path: OuterRef("pk")}).order_by().values(product_path)
+    return Subquery(rows.annotate(value=expression).values("value")[:1], output_field=output_field)
+
+
+@admin.register(Product)
+class ProductAdmin(HistoryAdmin):
+    list_display = (
+        "thumbnail",
+        "title",
+        "status_badge",
+        "vendor",
+        "category",
+        "price_range",
+        "available_display",
+        "variants_display",
+    )
+    list_display_links = ("title",)
+    list_filter = (
+        ("status", ChoicesCheckboxFilter),
+        ("category", RelatedDropdownFilter),
+        ("vendor", AllValuesCheckboxFilter),
+        ("product_type", AllValuesCheckboxFilter),
+        StockStateFilter,
+    )
+    list_filter_submit = True
+    search_fields = ("title", "handle", "vendor", "variants__sku", "variants__barcode")
+    list_select_related = ("category",)
+    autocomplete_fields = ("category",)
+    prepopulated_fields = {"handle": ("title",)}
+    inlines = (VariantInline, ImageInline)
+    actions = ("publish", "archive")
+    paginator = InfinitePaginator
+    show_full_result_count = False
+    fieldsets = (
+        (None, {"fields": ("title", "handle", "status", "description")}),
+        ("Organisation", {"fields": ("vendor", "product_type", "category", "tags", "tax_class")}),
+        ("Options", {"fields": ("option1_name", "option2_name", "option3_name")}),
+        ("Search engines", {"fields": ("seo_title", "seo_description"), "classes": ("collapse",)}),
+    )
+
+    def get_queryset(self, request):
+        variants, levels = ProductVariant.objects.all(), StockLevel.objects.all()
+        first_image = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                variants_n=_aggregate_per_product(variants, "product", Count("pk")),
+                price_min=_aggregate_per_product(variants, "product", Min("price"), MONEY),
+                price_max=_aggregate_per_product(variants, "product", Max("price"), MONEY),
+                available_n=Coalesce(
+                    _aggregate_per_product(
+                        levels, "variant__product", Sum(F("on_hand") - F("allocated"))
+                    ),
+                    0,
+                ),
+                image_name=Subquery(first_image.values("image")[:1]),
+                image_url=Subquery(first_image.values("source_url")[:1]),
+            )
+        )
+
+    @display(description="")
+    def thumbnail(self, obj):
+        url = default_storage.url(obj.image_name) if obj.image_name else obj.image_url
+        if not url:
+            return ""
+        return format_html(
+            '<img src="{}" alt="" class="h-8 w-8 rounded-default object-cover">', url
+        )
+
+    @display(description="Status", ordering="status", label=STATUS_COLOURS)
+    def status_badge(self, obj):
+        return obj.status
+
+    @display(description="Price")
+    def price_range(self, obj):
+        if obj.price_min is None:
+            return "—"
+        if obj.price_min == obj.price_max:
+            return f"{obj.price_min:.2f}"
+        return f"{obj.price_min:.2f} – {obj.price_max:.2f}"
+
+    @display(description="Available", ordering="available_n")
+    def available_display(self, obj):
+        return obj.available_n
+
+    @display(description="Variants", ordering="variants_n")
+    def variants_display(self, obj):
+        return obj.variants_n or 0
+
+    def save_model(self, request, obj, form, change):
+        services.product_save(product=obj, actor=actor_of(request))
+
+    def save_formset(self, request, form, formset, change):
+        saved = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in saved:
+            if isinstance(obj, ProductVariant):
+                services.variant_save(variant=obj, actor=actor_of(request))
+            else:
+                services.catalog_object_save(instance=obj, actor=actor_of(request))
+
+    def _set_status(self, request, queryset, status):
+        actor = actor_of(request)
+        result = {}
+        ok = report_domain_errors(
+            request,
+            lambda: result.update(
+                n=services.product_set_status(products=queryset, status=status, actor=actor)
+            ),
+        )
+        if ok:
+            label = ProductStatus(status).label.lower()
+            messages.success(request, f"{result['n']} product(s) set to {label}.")
+
+    @action(description="Publish selected products", permissions=["change"])
+    def publish(self, request, queryset):
+        self._set_status(request, queryset, ProductStatus.ACTIVE)
+
+    @action(description="Archive selected products", permissions=["change"])
+    def archive(self, request, queryset):
+        self._set_status(request, queryset, ProductStatus.ARCHIVED)
+
+
+class StockLevelInline(TabularInline):
+    model = StockLevel
+    fields = ("warehouse", "on_hand", "allocated", "available", "reorder_point")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    tab = True
+    verbose_name_plural = "Stock by warehouse"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @display(description="Available")
+    def available(self, obj):
+        return obj.available
+
+
+class MovementInline(TabularInline):
+    model = StockMovement
+    fields = (
+        "created_at",
+        "warehouse",
+        "reason",
+        "on_hand_delta",
+        "allocated_delta",
+        "on_hand_after",
+        "allocated_after",
+        "actor_name",
+        "reference",
+    )
+    readonly_fields = fields
+    ordering = ("-id",)
+    extra = 0
+    can_delete = False
+    tab = True
+    per_page = 20
+    verbose_name_plural = "Ledger"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("warehouse")
+
+
+@admin.register(ProductVariant)
+class ProductVariantAdmin(HistoryAdmin):
+    list_display = ("__str__", "sku", "barcode", "price", "inventory_policy", "active")
+    list_filter = (("active", admin.BooleanFieldListFilter), "inventory_policy")
+    search_fields = ("sku", "barcode", "product__title")
+    list_select_related = ("product",)
+    autocomplete_fields = ("product",)
+    inlines = (StockLevelInline, MovementInline)
+    paginator = InfinitePaginator
+    show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        services.variant_save(variant=obj, actor=actor_of(request))
