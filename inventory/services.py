@@ -427,8 +427,11 @@ def product_set_status(*, products, status: str, actor: Actor) -> int:
     """Publish or archive products one by one, so each change has its history row."""
     if status not in ProductStatus.values:
         raise DomainError(f"{status!r} is not a product status.")
+    # Lock plain product rows: the caller's queryset may carry joins and annotations (the
+    # admin's changelist does) that FOR UPDATE cannot apply to.
+    ids = list(products.values_list("pk", flat=True))
     changed = 0
-    for product in products.select_for_update().order_by("pk"):
+    for product in Product.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
         if product.status != status:
             product.status = status
             label = ProductStatus(status).label

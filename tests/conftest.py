@@ -5,6 +5,7 @@ import socket
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from playwright.sync_api import sync_playwright
 
 from backoffice.management.commands.seed_demo import DEMO_PASSWORD
 
@@ -27,6 +28,12 @@ def demo_users(db):
     from django.contrib.auth.models import User
 
     return {user.username: user for user in User.objects.all()}
+
+
+@pytest.fixture
+def committed_db(django_db_serialized_rollback, transactional_db):
+    """Real transactions, starting from what the migrations wrote (the role groups and their
+    permissions): a transactional test ends with a flush that would remove them for the next."""
 
 
 @pytest.fixture
@@ -59,3 +66,26 @@ def chromium_path():
             pytest.fail("REQUIRE_BROWSER_TESTS is set but Debian's chromium is not installed")
         pytest.skip("Debian's chromium is not installed")
     return path
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def page(chromium_path, monkeypatch):
+    # Playwright's sync API keeps an event loop running in the test's thread; the ORM calls
+    # the fixtures make there are still plain synchronous ones.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()

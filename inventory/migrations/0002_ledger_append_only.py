@@ -20,7 +20,7 @@ DROP FUNCTION IF EXISTS inventory_stockmovement_append_only();
 def on_postgresql(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)  # the SQL has a literal %
 
     return run
 

@@ -1,35 +1,13 @@
 """A person's view: Chromium signs in as the merchant and lands on the dashboard."""
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def page(chromium_path, monkeypatch):
-    # Playwright's sync API keeps an event loop running in the test's thread; the ORM calls
-    # the fixtures make there are still plain synchronous ones.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+from playwright.sync_api import expect
 
 
 @pytest.mark.browser
 def test_merchant_signs_in_and_sees_the_dashboard(
     # `page` last: Chromium starts once the server and the data exist, and stops before them.
-    transactional_db,
+    committed_db,
     live_server,
     demo_users,
     demo_password,

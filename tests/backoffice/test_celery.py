@@ -36,7 +36,7 @@ def celery_worker(redis_url):
         task_postrun.disconnect(close_worker_connections)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("queue", [QUEUE_INTERACTIVE, QUEUE_BULK])
 def test_a_real_worker_runs_a_task_through_redis(celery_worker, queue):
     result = worker_ping_task.apply_async(queue=queue)

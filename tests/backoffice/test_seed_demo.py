@@ -11,6 +11,12 @@ from django.core.management import call_command
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """The demo catalog's images go to a temporary folder, not the project's media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def seed():
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
 

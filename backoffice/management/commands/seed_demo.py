@@ -2,6 +2,9 @@
 
 Idempotent: a second run finds everything in place and changes nothing. Refuses to run in
 production mode, where demo logins with a known password would be a hole.
+
+`--variants N` adds N synthetic variants (SYN-…) on top, a large catalog for benchmarks;
+each run adds N more.
 """
 
 from django.conf import settings
@@ -10,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from backoffice import roles
+from inventory.demo import catalog_summary, seed_demo_catalog, seed_synthetic_catalog
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo logins, refused in production mode
 
@@ -22,7 +26,21 @@ DEMO_USERS = {
 
 
 class Command(BaseCommand):
-    help = "Create the demo users (and, as the product grows, demo data). Safe to run twice."
+    help = "Create the demo users and the demo catalog with its stock. Safe to run twice."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--variants",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also add N synthetic variants (about four per product) for benchmarks.",
+        )
+        parser.add_argument(
+            "--no-catalog",
+            action="store_true",
+            help="Only the demo logins, without the demo catalog (quicker, e.g. for tests).",
+        )
 
     def handle(self, *args, **options):
         if settings.PRODUCTION_MODE:
@@ -30,9 +48,17 @@ class Command(BaseCommand):
                 "seed_demo refuses to run in production mode (DATABASE_URL is set and "
                 "DJANGO_DEBUG is off): it would create logins with a known password."
             )
+        if options["variants"] < 0:
+            raise CommandError(f"--variants must be zero or more, not {options['variants']}.")
         with transaction.atomic():
             created = [username for username in DEMO_USERS if self.ensure_user(username)]
+        catalog_created = not options["no_catalog"] and seed_demo_catalog()
+        if options["variants"]:
+            seed_synthetic_catalog(options["variants"], self.stdout)
         self.print_logins(created)
+        if not options["no_catalog"] or options["variants"]:
+            state = "created" if catalog_created else "already there"
+            self.stdout.write(f"{catalog_summary()} (demo catalog {state})")
 
     def ensure_user(self, username: str) -> bool:
         role, superuser, first_name = DEMO_USERS[username]
