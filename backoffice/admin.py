@@ -3,6 +3,8 @@
 Apps subclass one of the three bases so that every page shares the same look and limits:
 `BaseAdmin` (plain), `HistoryAdmin` (models with simple-history: history view, diffs,
 revert) and `ImportExportAdmin` (history plus django-import-export with Unfold's forms).
+A list with costly computed columns declares them in `annotate_page`; see
+`PageAnnotatedChangeList`.
 """
 
 from axes import admin as axes_admin
@@ -16,6 +18,40 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from unfold.views import ChangeList
+
+
+class PageAnnotatedChangeList(ChangeList):
+    """A changelist that computes its admin's `annotate_page` columns for the rows of the page
+    only. Annotated on the whole queryset, PostgreSQL would compute them for every row an
+    OFFSET skips, so page 500 of a large catalog would cost 500 pages. Sorting by one of those
+    columns needs them on every row, and gets them there."""
+
+    annotated_in_full = False
+
+    def get_queryset(self, request, exclude_parameters=None):
+        if not self.annotated_in_full and self._orders_by_page_annotation(request):
+            self.root_queryset = self.model_admin.annotate_page(self.root_queryset)
+            self.annotated_in_full = True
+        return super().get_queryset(request, exclude_parameters)
+
+    def _page_annotations(self) -> set[str]:
+        empty = self.model._default_manager.none()
+        return set(self.model_admin.annotate_page(empty).query.annotations)
+
+    def _orders_by_page_annotation(self, request) -> bool:
+        names = self._page_annotations()
+        ordering = self.get_ordering(request, self.root_queryset) if names else []
+        return any(isinstance(f, str) and f.lstrip("-") in names for f in ordering)
+
+    def get_results(self, request):
+        super().get_results(request)
+        if self.annotated_in_full or self.list_editable or not self._page_annotations():
+            return
+        ids = list(self.result_list.values_list("pk", flat=True))
+        page = self.model_admin.annotate_page(self.root_queryset.filter(pk__in=ids))
+        rows = {row.pk: row for row in self.apply_select_related(page)}
+        self.result_list = [rows[pk] for pk in ids if pk in rows]
 
 
 class BaseAdmin(ModelAdmin):
@@ -25,6 +61,13 @@ class BaseAdmin(ModelAdmin):
     list_max_show_all = 500
     warn_unsaved_form = True
     compressed_fields = True
+
+    def annotate_page(self, queryset):
+        """Costly computed columns of the list, added to the rows of the page only."""
+        return queryset
+
+    def get_changelist(self, request, **kwargs):
+        return PageAnnotatedChangeList
 
 
 class HistoryAdmin(SimpleHistoryAdmin, BaseAdmin):

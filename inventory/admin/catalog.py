@@ -207,25 +207,21 @@ class ProductAdmin(HistoryAdmin):
         ("Search engines", {"fields": ("seo_title", "seo_description"), "classes": ("collapse",)}),
     )
 
-    def get_queryset(self, request):
+    def annotate_page(self, queryset):
         variants, levels = ProductVariant.objects.all(), StockLevel.objects.all()
         first_image = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "id")
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                variants_n=_aggregate_per_product(variants, "product", Count("pk")),
-                price_min=_aggregate_per_product(variants, "product", Min("price"), MONEY),
-                price_max=_aggregate_per_product(variants, "product", Max("price"), MONEY),
-                available_n=Coalesce(
-                    _aggregate_per_product(
-                        levels, "variant__product", Sum(F("on_hand") - F("allocated"))
-                    ),
-                    0,
+        return queryset.annotate(
+            variants_n=_aggregate_per_product(variants, "product", Count("pk")),
+            price_min=_aggregate_per_product(variants, "product", Min("price"), MONEY),
+            price_max=_aggregate_per_product(variants, "product", Max("price"), MONEY),
+            available_n=Coalesce(
+                _aggregate_per_product(
+                    levels, "variant__product", Sum(F("on_hand") - F("allocated"))
                 ),
-                image_name=Subquery(first_image.values("image")[:1]),
-                image_url=Subquery(first_image.values("source_url")[:1]),
-            )
+                0,
+            ),
+            image_name=Subquery(first_image.values("image")[:1]),
+            image_url=Subquery(first_image.values("source_url")[:1]),
         )
 
     @display(description="")

@@ -5,7 +5,7 @@ import random
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from inventory.demo.catalog import (
     seed_warehouses,
@@ -74,7 +74,17 @@ def seed_synthetic_catalog(variants: int, stdout) -> int:
         number += products
         made += batch
         stdout.write(f"  synthetic catalog: {made:,} of {variants:,} variants")
+    refresh_planner_statistics()
     return made
+
+
+def refresh_planner_statistics() -> None:
+    """After a bulk load PostgreSQL still plans with the old row counts until autovacuum
+    comes round; refresh them now, so the first pages are planned for the real catalog."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (Product, ProductVariant, StockLevel, StockMovement):
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
 
 
 def synthetic_context() -> SyntheticContext:

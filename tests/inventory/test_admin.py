@@ -268,6 +268,39 @@ def _queries(client, url):
     return len(ctx)
 
 
+def _listed(response):
+    return [
+        (p.title, p.available_n, p.variants_n, p.price_min, p.price_max)
+        for p in response.context["cl"].result_list
+    ]
+
+
+def test_product_list_computes_its_columns_per_page_and_sorts_by_them(
+    client, merchant, db, monkeypatch
+):
+    from inventory.admin.catalog import ProductAdmin
+
+    monkeypatch.setattr(ProductAdmin, "list_per_page", 2)
+    main = WarehouseFactory(code="main", is_default=True)
+    for letter, quantity, price in [("A", 5, 10), ("B", 1, 11), ("C", 9, 12)]:
+        variant = VariantFactory(product__title=f"Product {letter}", price=Decimal(price))
+        VariantFactory(product=variant.product, price=Decimal(price + 10))
+        services.stock_receive(variant=variant, warehouse=main, quantity=quantity, actor=SYSTEM)
+    client.force_login(merchant)
+
+    first = client.get("/admin/inventory/product/")
+    assert _listed(first) == [
+        ("Product A", 5, 2, Decimal("10.00"), Decimal("20.00")),
+        ("Product B", 1, 2, Decimal("11.00"), Decimal("21.00")),
+    ]
+    second = client.get("/admin/inventory/product/?p=2")
+    assert _listed(second) == [("Product C", 9, 2, Decimal("12.00"), Decimal("22.00"))]
+
+    column = list(first.context["cl"].list_display).index("available_display")
+    by_stock = client.get(f"/admin/inventory/product/?o=-{column}")
+    assert [row[:2] for row in _listed(by_stock)] == [("Product C", 9), ("Product A", 5)]
+
+
 def test_changelists_run_a_constant_number_of_queries(client, merchant, db):
     main = WarehouseFactory(code="main", is_default=True)
     TaxClassFactory()
