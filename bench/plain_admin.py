@@ -10,6 +10,7 @@ from django.db.models import F, Max, Min, Sum
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.sites import UnfoldAdminSite
 
+from inventory.admin.catalog import ImageInline, VariantInline
 from inventory.models import Product, ProductImage, ProductVariant, StockLevel
 
 
@@ -22,25 +23,13 @@ site = PlainSite(name="plain_admin")
 
 class PlainVariantInline(TabularInline):
     model = ProductVariant
-    fields = (
-        "sku",
-        "option1",
-        "option2",
-        "option3",
-        "price",
-        "compare_at_price",
-        "cost",
-        "barcode",
-        "inventory_policy",
-        "active",
-        "position",
-    )
+    fields = VariantInline.fields
     extra = 0
 
 
 class PlainImageInline(StackedInline):
     model = ProductImage
-    fields = ("image", "source_url", "alt_text", "variant", "position")
+    fields = ImageInline.fields
     extra = 0
 
 
