@@ -229,8 +229,19 @@ STORAGES = {
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_ENABLED = bool(STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# Where Stripe's hosted payment page sends the customer back to (the storefront's pages).
+STRIPE_SUCCESS_URL = env.str("STRIPE_SUCCESS_URL", default="http://127.0.0.1:8000/payment/thanks")
+STRIPE_CANCEL_URL = env.str("STRIPE_CANCEL_URL", default="http://127.0.0.1:8000/payment/cancelled")
 
 STORE_CURRENCY = env.str("STORE_CURRENCY", default="EUR")
+# Whether catalog prices include tax (as shops selling to consumers in Europe usually show
+# them) or have it added on top. Each order keeps the choice it was priced with.
+PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)
+# Series of the gapless document numbers: INV-2026-000001, CN-2026-000001; orders SO-2026-….
+INVOICE_SERIES = env.str("INVOICE_SERIES", default="INV")
+CREDIT_NOTE_SERIES = env.str("CREDIT_NOTE_SERIES", default="CN")
+ORDER_SERIES = env.str("ORDER_SERIES", default="SO")
 
 # --- email ----------------------------------------------------------------------------------
 

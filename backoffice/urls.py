@@ -3,6 +3,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from backoffice.views import healthz, protected_media
+from integrations.stripe.webhooks import stripe_webhook
 
 admin.site.index_title = "Dashboard"
 
@@ -11,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("media/<path:path>", protected_media, name="protected-media"),
+    path("integrations/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
 ]

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from backoffice.actors import ActorKind
+from backoffice.formatting import percent
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -74,7 +75,7 @@ class TaxClass(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.rate.normalize()} %)"
+        return f"{self.name} ({percent(self.rate)})"
 
 
 class ProductStatus(models.TextChoices):

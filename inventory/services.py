@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
+from backoffice.history import save_with_reason
 from inventory.models import (
     ADJUSTMENT_REASONS,
     Category,
@@ -361,13 +362,6 @@ def stock_ship(
 # --- catalog services -------------------------------------------------------------------------
 
 
-def _save_with_reason(instance, actor: Actor, reason: str) -> None:
-    """Save, recording who (a user, or in the reason the API client or task) and why."""
-    instance._history_user = actor.user
-    instance._change_reason = reason if actor.user is not None else f"{reason} ({actor})"
-    instance.save()
-
-
 def _refresh_paths(category: Category) -> None:
     names = [a.name for a in reversed(category.ancestors())] + [category.name]
     path = " › ".join(names)
@@ -382,7 +376,7 @@ def _refresh_paths(category: Category) -> None:
 def category_save(*, category: Category, actor: Actor, reason: str = "Edited") -> Category:
     """Save a category and keep its full path, and its subcategories' paths, current."""
     category.full_clean()
-    _save_with_reason(category, actor, reason)
+    save_with_reason(category, actor, reason)
     _refresh_paths(category)
     return category
 
@@ -391,13 +385,13 @@ def category_save(*, category: Category, actor: Actor, reason: str = "Edited") -
 def catalog_object_save(*, instance, actor: Actor, reason: str = "Edited"):
     """Save a catalog row with no rules beyond its own fields (tax class, image)."""
     instance.full_clean()
-    _save_with_reason(instance, actor, reason)
+    save_with_reason(instance, actor, reason)
     return instance
 
 
 @transaction.atomic
 def product_save(*, product: Product, actor: Actor, reason: str = "Edited") -> Product:
-    _save_with_reason(product, actor, reason)
+    save_with_reason(product, actor, reason)
     return product
 
 
@@ -407,7 +401,7 @@ def variant_save(
 ) -> ProductVariant:
     """Save a variant; its stock rows follow a change of inventory policy."""
     variant.sku = (variant.sku or "").strip() or None
-    _save_with_reason(variant, actor, reason)
+    save_with_reason(variant, actor, reason)
     levels = StockLevel.objects.select_for_update().filter(variant=variant).order_by("pk")
     stale = [lvl.pk for lvl in levels if lvl.allows_backorder != variant.allows_backorder]
     if stale:
@@ -435,7 +429,7 @@ def product_set_status(*, products, status: str, actor: Actor) -> int:
         if product.status != status:
             product.status = status
             label = ProductStatus(status).label
-            _save_with_reason(product, actor, f"Status set to {label}")
+            save_with_reason(product, actor, f"Status set to {label}")
             changed += 1
     return changed
 
@@ -448,6 +442,6 @@ def warehouse_save(*, warehouse: Warehouse, actor: Actor, reason: str = "Edited"
             Warehouse.objects.select_for_update().filter(is_default=True).exclude(pk=warehouse.pk)
         ):
             previous.is_default = False
-            _save_with_reason(previous, actor, f"Default moved to {warehouse.code}")
-    _save_with_reason(warehouse, actor, reason)
+            save_with_reason(previous, actor, f"Default moved to {warehouse.code}")
+    save_with_reason(warehouse, actor, reason)
     return warehouse

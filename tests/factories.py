@@ -7,6 +7,7 @@ import factory
 from django.contrib.auth.models import Group, User
 
 from inventory.models import Category, Product, ProductVariant, TaxClass, Warehouse
+from sales.models import Address, Channel, Customer
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -72,3 +73,34 @@ class WarehouseFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"wh{n}")
     name = factory.Sequence(lambda n: f"Warehouse {n}")
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Channel
+        django_get_or_create = ("code",)
+
+    code = "web"
+    name = "Web shop"
+    currency = "EUR"
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    first_name = "Ada"
+    last_name = factory.Sequence(lambda n: f"Buyer{n}")
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Address
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = "Ada Buyer"
+    line1 = "1 Rue de la Paix"
+    postal_code = "75002"
+    city = "Paris"
+    country = "FR"

@@ -1,5 +1,7 @@
 from django.db import migrations
 
+from backoffice.migration_helpers import on_postgresql
+
 # On PostgreSQL the database itself refuses to change or remove a ledger row, whoever asks.
 CREATE = """
 CREATE FUNCTION inventory_stockmovement_append_only() RETURNS trigger AS $$
@@ -15,14 +17,6 @@ DROP = """
 DROP TRIGGER IF EXISTS inventory_stockmovement_append_only ON inventory_stockmovement;
 DROP FUNCTION IF EXISTS inventory_stockmovement_append_only();
 """
-
-
-def on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)  # the SQL has a literal %
-
-    return run
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,1 @@
+"""Stripe: `client` is the only module that talks to Stripe; `webhooks` receives its events."""

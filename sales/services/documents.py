@@ -1,0 +1,185 @@
+"""Invoices and credit notes: issued once, numbered without gaps, never changed.
+
+An invoice copies the order's lines, shipping and totals as they are; a credit note gives
+back what one refund returned, line by line, with any amount beyond the lines spread over
+the invoice's tax rates.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.actors import Actor
+from backoffice.exceptions import DomainError
+from backoffice.formatting import percent
+from sales.models import (
+    CreditNote,
+    CreditNoteLine,
+    EventKind,
+    Invoice,
+    InvoiceLine,
+    Order,
+    OrderStatus,
+    Refund,
+)
+from sales.services.numbering import next_document_number
+from sales.services.pricing import ZERO, share, split_by_weight, tax_of
+from sales.services.timeline import order_event_record
+
+
+def _header(order: Order, series: str, actor: Actor) -> dict:
+    now = timezone.now()
+    sequence, number = next_document_number(series=series, year=now.year)
+    customer = order.customer
+    address = order.billing_address or order.shipping_address
+    return {
+        "number": number,
+        "series": series,
+        "year": now.year,
+        "sequence": sequence,
+        "order": order,
+        "issued_at": now,
+        "currency": order.currency,
+        "customer_name": customer.full_name or customer.email,
+        "customer_email": customer.email,
+        "billing_address": address.as_text() if address else "",
+        "issued_by": str(actor),
+    }
+
+
+def _totals(lines) -> dict:
+    return {
+        "subtotal": sum((line.net for line in lines), ZERO),
+        "tax": sum((line.tax for line in lines), ZERO),
+        "total": sum((line.total for line in lines), ZERO),
+    }
+
+
+def _invoice_lines(order: Order) -> list[InvoiceLine]:
+    lines = [
+        InvoiceLine(
+            description=line.description,
+            sku=line.sku,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_rate=line.tax_rate,
+            net=line.total - line.tax,
+            tax=line.tax,
+            total=line.total,
+            position=line.position,
+        )
+        for line in order.lines.all()
+    ]
+    if order.shipping or order.shipping_tax:
+        lines.append(
+            InvoiceLine(
+                description="Shipping",
+                quantity=1,
+                unit_price=order.shipping,
+                tax_rate=order.shipping_tax_rate,
+                net=order.shipping,
+                tax=order.shipping_tax,
+                total=order.shipping + order.shipping_tax,
+                position=len(lines),
+            )
+        )
+    return lines
+
+
+@transaction.atomic
+def invoice_issue(*, order: Order, actor: Actor) -> Invoice:
+    order = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+    if order.status not in (OrderStatus.PLACED, OrderStatus.COMPLETED):
+        state = order.get_status_display().lower()
+        raise DomainError(f"Order {order.number} is {state}: only placed orders are invoiced.")
+    if Invoice.objects.filter(order=order).exists():
+        raise DomainError(f"Order {order.number} already has invoice {order.invoice.number}.")
+    lines = _invoice_lines(order)
+    invoice = Invoice(**_header(order, settings.INVOICE_SERIES, actor), **_totals(lines))
+    invoice._history_user = actor.user
+    invoice.save()
+    for line in lines:
+        line.document = invoice
+    InvoiceLine.objects.bulk_create(lines)
+    order_event_record(
+        order=order,
+        kind=EventKind.INVOICED,
+        message=f"Invoice {invoice.number} issued ({invoice.total} {invoice.currency})",
+        actor=actor,
+    )
+    return invoice
+
+
+def _returned_lines(refund: Refund) -> list[CreditNoteLine]:
+    lines = []
+    for position, refunded in enumerate(refund.lines.select_related("line")):
+        line = refunded.line
+        tax = share(line.tax, refunded.quantity, line.quantity)
+        lines.append(
+            CreditNoteLine(
+                description=line.description,
+                sku=line.sku,
+                quantity=refunded.quantity,
+                unit_price=line.unit_price,
+                tax_rate=line.tax_rate,
+                net=refunded.amount - tax,
+                tax=tax,
+                total=refunded.amount,
+                position=position,
+            )
+        )
+    return lines
+
+
+def _amount_lines(amount, invoice: Invoice, first_position: int) -> list[CreditNoteLine]:
+    """An amount refunded beyond any lines, spread over the invoice's tax rates in
+    proportion to what was invoiced at each."""
+    rates = [row for row in invoice.tax_breakdown() if row["net"] + row["tax"] > 0]
+    if not rates:
+        rates = [{"rate": ZERO, "net": amount, "tax": ZERO}]
+    parts = split_by_weight(amount, [row["net"] + row["tax"] for row in rates])
+    lines = []
+    for offset, (row, part) in enumerate(zip(rates, parts, strict=True)):
+        tax = tax_of(part, row["rate"], included=True)
+        lines.append(
+            CreditNoteLine(
+                description=f"Refund at {percent(row['rate'])} tax",
+                quantity=1,
+                unit_price=part,
+                tax_rate=row["rate"],
+                net=part - tax,
+                tax=tax,
+                total=part,
+                position=first_position + offset,
+            )
+        )
+    return lines
+
+
+@transaction.atomic
+def credit_note_issue(*, refund: Refund, invoice: Invoice, actor: Actor) -> CreditNote:
+    if CreditNote.objects.filter(refund=refund).exists():
+        raise DomainError(f"Refund {refund.pk} already has credit note {refund.credit_note}.")
+    lines = _returned_lines(refund)
+    beyond_lines = refund.amount - sum((line.total for line in lines), ZERO)
+    if beyond_lines > 0:
+        lines += _amount_lines(beyond_lines, invoice, len(lines))
+    order = refund.order
+    note = CreditNote(
+        **_header(order, settings.CREDIT_NOTE_SERIES, actor),
+        **_totals(lines),
+        invoice=invoice,
+        refund=refund,
+    )
+    note._history_user = actor.user
+    note.save()
+    for line in lines:
+        line.document = note
+    CreditNoteLine.objects.bulk_create(lines)
+    order_event_record(
+        order=order,
+        kind=EventKind.CREDIT_NOTE,
+        message=f"Credit note {note.number} issued ({note.total} {note.currency})",
+        actor=actor,
+    )
+    return note
