@@ -172,7 +172,7 @@ def order_create(
         billing_address=billing_address or shipping_address,
         source_reference=source_reference,
         idempotency_key=idempotency_key,
-        number=f"new-{uuid4().hex}",  # replaced below, once the id is known
+        number=f"new-{uuid4().hex[:24]}",  # replaced below, once the id is known
     )
     order.skip_history_when_saving = True
     order.save()
