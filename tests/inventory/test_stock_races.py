@@ -5,13 +5,10 @@ transaction, or SQLite's single writer, would hide a missing lock.
 """
 
 import random
-import threading
 from collections import Counter
 from io import StringIO
 
-import pytest
 from django.core.management import call_command
-from django.db import connection, connections
 
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
@@ -26,45 +23,14 @@ from inventory.services import (
     stock_ship,
     stock_transfer,
 )
+from tests.concurrency import POSTGRES_RACES, run_together
 from tests.factories import VariantFactory, WarehouseFactory
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="row-locking races need PostgreSQL: SQLite lets one writer in at a time "
-        "(runs when DATABASE_URL points at PostgreSQL)",
-    ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = POSTGRES_RACES
 
 THREADS = 8
 OPERATIONS = 25
 SYSTEM = Actor.system("test")
-
-
-def run_together(count, work):
-    """Run work(index) in `count` threads released at the same instant; fail on any error."""
-    barrier = threading.Barrier(count)
-    errors = []
-
-    def target(index):
-        try:
-            connections["default"].ensure_connection()  # connect first, so all start at once
-            barrier.wait(timeout=30)
-            work(index)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert [t.name for t in threads if t.is_alive()] == []
-    assert errors == []
 
 
 def balances(variant):
