@@ -130,7 +130,7 @@ def test_refunding_returned_lines_restocks_them_and_issues_a_credit_note(shop, s
 
 
 def test_refunding_an_amount_spreads_it_over_the_invoiced_tax_rates(shipped):
-    order, payment = shipped
+    _, payment = shipped
 
     refund = payment_refund(payment=payment, actor=SYSTEM, amount=Decimal("10.00"))
 
@@ -198,7 +198,7 @@ def test_nothing_is_refunded_twice(shipped):
     payment_refund(payment=payment, actor=SYSTEM)
     before = money_state(order, payment)
 
-    with pytest.raises(DomainError, match="0.00 of this payment is left to refund"):
+    with pytest.raises(DomainError, match=r"0\.00 of this payment is left to refund"):
         payment_refund(payment=payment, actor=SYSTEM, amount=Decimal("1"))
 
     assert money_state(order, payment) == before
