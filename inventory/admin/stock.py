@@ -58,6 +58,16 @@ def _operation(form_class, title: str, submit: str, run):
     return view
 
 
+def _summary(level: StockLevel) -> list[tuple[str, object]]:
+    return [
+        ("Variant", level.variant),
+        ("Warehouse", level.warehouse),
+        ("On hand", level.on_hand),
+        ("Allocated", level.allocated),
+        ("Available", level.available),
+    ]
+
+
 def _common(data) -> dict:
     return {k: data[k] for k in ("variant", "actor", "reference", "note")}
 
@@ -126,11 +136,11 @@ class StockLevelAdmin(BaseAdmin):
             "opts": self.model._meta,
             "title": title,
             "form": form,
-            "stock_level": level,
+            "summary": _summary(level) if level else None,
             "submit_label": submit,
             "cancel_url": reverse("admin:inventory_stocklevel_changelist"),
         }
-        return TemplateResponse(request, "inventory/stock_operation.html", context)
+        return TemplateResponse(request, "backoffice/action_form.html", context)
 
     receive = action(
         description="Receive", url_path="receive", permissions=["move_stock"], icon="add_box"
