@@ -38,9 +38,21 @@ SIDEBAR_AREAS: list[tuple[str, list[SidebarEntry]]] = [
             SidebarEntry("inventory.Warehouse", "store"),
         ],
     ),
-    ("Sales", []),
+    (
+        "Sales",
+        [
+            SidebarEntry("sales.Order", "shopping_cart"),
+            SidebarEntry("sales.Customer", "group"),
+            SidebarEntry("sales.Payment", "payments"),
+            SidebarEntry("sales.Refund", "undo"),
+            SidebarEntry("sales.Invoice", "receipt"),
+            SidebarEntry("sales.CreditNote", "receipt_long", "Credit notes"),
+            SidebarEntry("sales.Fulfillment", "local_shipping", "Shipments"),
+            SidebarEntry("sales.Channel", "storefront"),
+        ],
+    ),
     ("Reports", []),
-    ("Integrations", []),
+    ("Integrations", [SidebarEntry("integrations.StripeEvent", "webhook", "Stripe events")]),
     (
         "Administration",
         [

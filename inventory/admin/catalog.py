@@ -19,8 +19,8 @@ from unfold.forms import PaginationInlineFormSet
 from unfold.paginator import InfinitePaginator
 
 from backoffice.admin import HistoryAdmin
+from backoffice.admin_services import actor_of, report_domain_errors
 from inventory import services
-from inventory.admin.common import actor_of, report_domain_errors
 from inventory.models import (
     Category,
     Product,

@@ -15,8 +15,8 @@ from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
 from backoffice.admin import BaseAdmin
+from backoffice.admin_services import actor_of, report_domain_errors
 from inventory import forms, services
-from inventory.admin.common import actor_of, report_domain_errors
 from inventory.models import StockLevel, StockMovement
 
 

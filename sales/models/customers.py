@@ -38,7 +38,11 @@ class Customer(models.Model):
         ordering = ["email"]
         constraints = [
             # One customer per address whatever its case: Ann@x.com is ann@x.com.
-            models.UniqueConstraint(Lower("email"), name="customer_email_unique_ci"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="customer_email_unique_ci",
+                violation_error_message="A customer with this email already exists.",
+            ),
         ]
 
     def __str__(self) -> str:

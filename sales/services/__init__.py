@@ -10,11 +10,11 @@ from sales.services.orders import (
     OutOfStock,
     order_cancel,
     order_create,
+    order_draft_update,
     order_fulfil,
     order_lines_set,
     order_note_add,
     order_place,
-    order_shipping_set,
 )
 from sales.services.payments import (
     RefundLineRequest,
@@ -36,12 +36,12 @@ __all__ = [
     "invoice_issue",
     "order_cancel",
     "order_create",
+    "order_draft_update",
     "order_fulfil",
     "order_lines_set",
     "order_mark_paid",
     "order_note_add",
     "order_place",
-    "order_shipping_set",
     "payment_link_create",
     "payment_refund",
 ]

@@ -168,8 +168,8 @@ def order_create(
         prices_include_tax=settings.PRICES_INCLUDE_TAX,
         shipping=shipping,
         shipping_tax_rate=shipping_tax_rate,
-        shipping_address=shipping_address,
-        billing_address=billing_address or shipping_address,
+        shipping_address=shipping_address or customer.addresses.first(),
+        billing_address=billing_address or shipping_address or customer.addresses.first(),
         source_reference=source_reference,
         idempotency_key=idempotency_key,
         number=f"new-{uuid4().hex[:24]}",  # replaced below, once the id is known
@@ -195,12 +195,25 @@ def order_lines_set(*, order: Order, lines: list[LineRequest], actor: Actor) -> 
 
 
 @transaction.atomic
-def order_shipping_set(*, order: Order, amount: Decimal, tax_rate: Decimal, actor: Actor) -> Order:
+def order_draft_update(
+    *,
+    order: Order,
+    actor: Actor,
+    customer: Customer,
+    shipping: Decimal,
+    shipping_tax_rate: Decimal,
+    source_reference: str = "",
+) -> Order:
+    """Change a draft's customer, shipping or reference (and re-price it)."""
     order = _locked(order)
-    _require_status(order, OrderStatus.DRAFT, doing="edited (only drafts change shipping)")
-    order.shipping, order.shipping_tax, order.shipping_tax_rate = amount, ZERO, tax_rate
+    _require_status(order, OrderStatus.DRAFT, doing="edited (only drafts change)")
+    if customer.pk != order.customer_id:
+        order.customer = customer
+        order.shipping_address = order.billing_address = customer.addresses.first()
+    order.shipping, order.shipping_tax, order.shipping_tax_rate = shipping, ZERO, shipping_tax_rate
+    order.source_reference = source_reference
     _price_lines(order, list(order.lines.all()))
-    save_with_reason(order, actor, "Shipping changed")
+    save_with_reason(order, actor, "Draft changed")
     return order
 
 

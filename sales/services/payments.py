@@ -175,6 +175,13 @@ def _plan_lines(order: Order, requests: list[RefundLineRequest]) -> list[Planned
                 f"Cannot refund {quantity} of {line.sku or line.title}: {left} left to refund."
             )
         cancelled = min(quantity, line.quantity_open)
+        if (
+            request.restock
+            and quantity > cancelled
+            and request.warehouse is None
+            and not Warehouse.objects.filter(is_default=True).exists()
+        ):  # refused before any money moves (at Stripe, the refund could not be undone)
+            raise DomainError("Choose the warehouse the returned units go back into.")
         planned.append(
             PlannedRefundLine(
                 request=request,
@@ -299,11 +306,6 @@ def payment_refund(
         _ask_stripe(refund, payment)
     save_with_reason(refund, actor, "Refund")
     _apply_lines(refund, planned, actor)
-    if refund.status == RefundStatus.SUCCEEDED:
-        refund_settle(refund=refund, actor=actor)
-    else:
-        refresh_progress(order)
-        save_with_reason(order, actor, "Refund requested")
     state = "" if refund.status == RefundStatus.SUCCEEDED else " (pending at Stripe)"
     order_event_record(
         order=order,
@@ -312,4 +314,9 @@ def payment_refund(
         + (f": {refund.reason}" if refund.reason else ""),
         actor=actor,
     )
+    if refund.status == RefundStatus.SUCCEEDED:
+        refund_settle(refund=refund, actor=actor)
+    else:
+        refresh_progress(order)
+        save_with_reason(order, actor, "Refund requested")
     return refund

@@ -54,10 +54,15 @@ def shop(db) -> Shop:
     standard = TaxClassFactory(name="Standard", rate=Decimal("20"))
     reduced = TaxClassFactory(name="Reduced", rate=Decimal("5.5"))
     tee = VariantFactory(
-        sku="TEE-M", price=Decimal("19.90"), product__title="Linen tee", product__tax_class=standard
+        sku="TEE-M",
+        option1="M",
+        price=Decimal("19.90"),
+        product__title="Linen tee",
+        product__tax_class=standard,
     )
     mug = VariantFactory(
         sku="MUG",
+        option1="Speckled",
         price=Decimal("12.50"),
         product__title="Stoneware mug",
         product__tax_class=reduced,

@@ -1,4 +1,4 @@
-"""What the inventory admin classes share."""
+"""How every admin page calls a service: who the actor is, and a refusal as a message."""
 
 from django.contrib import messages
 from django.db import DatabaseError

@@ -1,0 +1,413 @@
+"""The order list and page. A draft is edited in place (customer, shipping, lines); once
+placed, the page is read-only and changes only through its actions (`order_actions`)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from unfold.admin import TabularInline
+from unfold.contrib.filters.admin import ChoicesCheckboxFilter, RelatedDropdownFilter
+from unfold.decorators import action, display
+from unfold.paginator import InfinitePaginator
+
+from backoffice.admin import HistoryAdmin
+from backoffice.admin_services import actor_of
+from backoffice.exceptions import DomainError
+from sales import services
+from sales.admin.order_actions import VIEWS
+from sales.models import (
+    Fulfillment,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderNote,
+    OrderStatus,
+    Payment,
+    Refund,
+)
+
+ORDER_COLOURS = {
+    "draft": "info",
+    "placed": "warning",
+    "completed": "success",
+    "cancelled": "danger",
+}
+PAYMENT_COLOURS = {
+    "unpaid": "danger",
+    "pending": "warning",
+    "paid": "success",
+    "partially_refunded": "info",
+    "refunded": "info",
+}
+FULFILMENT_COLOURS = {"unfulfilled": "warning", "partial": "info", "fulfilled": "success"}
+
+# Which actions fit which state; the services refuse the rest with a reason anyway.
+ACTIONS_BY_STATUS = {
+    OrderStatus.DRAFT: {"place", "cancel", "add_note"},
+    OrderStatus.PLACED: {
+        "mark_paid",
+        "send_payment_link",
+        "fulfil",
+        "issue_invoice",
+        "refund",
+        "cancel",
+        "add_note",
+    },
+    OrderStatus.COMPLETED: {"issue_invoice", "refund", "add_note"},
+    OrderStatus.CANCELLED: {"add_note"},
+}
+
+
+class OrderLineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            variant = form.cleaned_data.get("variant")
+            if variant is not None and variant.pk in seen:
+                raise forms.ValidationError(f"{variant.label} is on the order twice: use one line.")
+            if variant is not None:
+                seen.add(variant.pk)
+
+
+class OrderLineInline(TabularInline):
+    """Editable on a draft (variant, quantity, discount); a read-only record afterwards."""
+
+    model = OrderLine
+    formset = OrderLineFormSet
+    extra = 0
+    tab = True
+    autocomplete_fields = ("variant",)
+    draft_fields = ("variant", "quantity", "discount", "unit_price", "tax_rate", "total")
+    placed_fields = (
+        "sku",
+        "description",
+        "unit_price",
+        "quantity",
+        "discount",
+        "tax_rate",
+        "tax",
+        "total",
+        "quantity_fulfilled",
+        "quantity_cancelled",
+        "quantity_returned",
+    )
+
+    def _draft(self, obj) -> bool:
+        return obj is None or obj.status == OrderStatus.DRAFT
+
+    def get_fields(self, request, obj=None):
+        return self.draft_fields if self._draft(obj) else self.placed_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._draft(obj):
+            return ("unit_price", "tax_rate", "total")
+        return self.placed_fields
+
+    # Lines are part of the order: whoever may change orders edits a draft's lines.
+    def _may_edit(self, request, obj) -> bool:
+        return self._draft(obj) and request.user.has_perm("sales.change_order")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("sales.view_order")
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request, obj)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("variant__product")
+
+
+class RecordInline(TabularInline):
+    """A read-only tab of rows the services write, shown to whoever may view the order."""
+
+    extra = 0
+    tab = True
+    can_delete = False
+    show_change_link = False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("sales.view_order")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PaymentInline(RecordInline):
+    model = Payment
+    fields = ("created_at", "provider", "status", "amount", "fee", "amount_refunded", "method")
+
+
+class FulfillmentInline(RecordInline):
+    model = Fulfillment
+    fields = ("shipped_at", "warehouse", "carrier", "tracking_number", "created_by")
+    verbose_name_plural = "Shipments"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("warehouse")
+
+
+class RefundInline(RecordInline):
+    model = Refund
+    fields = ("created_at", "amount", "status", "reason", "created_by")
+
+
+class OrderNoteInline(RecordInline):
+    model = OrderNote
+    fields = ("created_at", "visibility", "body", "author")
+
+
+class OrderEventInline(RecordInline):
+    model = OrderEvent
+    fields = ("created_at", "kind", "message", "actor_name")
+    verbose_name_plural = "Timeline"
+
+
+def _fitting_actions(order: Order) -> set[str]:
+    """The actions that make sense for the order now, for its page's buttons."""
+    fitting = set(ACTIONS_BY_STATUS.get(order.status, set()))
+    if order.amount_paid >= order.total:
+        fitting -= {"mark_paid", "send_payment_link"}
+    if order.amount_paid - order.amount_refunded <= 0:
+        fitting.discard("refund")
+    if hasattr(order, "invoice"):
+        fitting.discard("issue_invoice")
+    if order.fulfilment_status == "fulfilled":
+        fitting.discard("fulfil")
+    if order.fulfilment_status != "unfulfilled" or order.amount_paid > order.amount_refunded:
+        fitting.discard("cancel")
+    return fitting
+
+
+def _detail_action(name: str, description: str, icon: str, permission: str):
+    return action(
+        description=description,
+        url_path=name.replace("_", "-"),
+        icon=icon,
+        permissions=[permission],
+    )(VIEWS[name])
+
+
+@admin.register(Order)
+class OrderAdmin(HistoryAdmin):
+    list_display = (
+        "number",
+        "created_at",
+        "customer",
+        "channel",
+        "status_badge",
+        "payment_badge",
+        "fulfilment_badge",
+        "total_display",
+    )
+    list_filter = (
+        ("status", ChoicesCheckboxFilter),
+        ("payment_status", ChoicesCheckboxFilter),
+        ("fulfilment_status", ChoicesCheckboxFilter),
+        ("channel", RelatedDropdownFilter),
+    )
+    list_filter_submit = True
+    date_hierarchy = "created_at"
+    search_fields = ("number", "customer__email", "customer__last_name", "lines__sku")
+    list_select_related = ("customer", "channel")
+    paginator = InfinitePaginator
+    show_full_result_count = False
+    autocomplete_fields = ("customer",)
+    inlines = (
+        OrderLineInline,
+        PaymentInline,
+        FulfillmentInline,
+        RefundInline,
+        OrderNoteInline,
+        OrderEventInline,
+    )
+    actions_detail = (
+        "place",
+        "mark_paid",
+        "send_payment_link",
+        "fulfil",
+        "issue_invoice",
+        "refund",
+        "cancel",
+        "add_note",
+    )
+    draft_fields = ("channel", "customer", "shipping", "shipping_tax_rate", "source_reference")
+    summary_fields = (
+        "number",
+        "status",
+        "payment_status",
+        "fulfilment_status",
+        "currency",
+        "subtotal",
+        "discount",
+        "shipping",
+        "tax",
+        "total",
+        "amount_paid",
+        "amount_refunded",
+        "placed_at",
+        "paid_at",
+        "fulfilled_at",
+        "cancelled_at",
+        "shipping_address_text",
+        "billing_address_text",
+        "invoice_link",
+    )
+
+    # --- list -------------------------------------------------------------------------------
+
+    @display(description="Status", ordering="status", label=ORDER_COLOURS)
+    def status_badge(self, obj):
+        return obj.status
+
+    @display(description="Payment", ordering="payment_status", label=PAYMENT_COLOURS)
+    def payment_badge(self, obj):
+        return obj.payment_status
+
+    @display(description="Shipping", ordering="fulfilment_status", label=FULFILMENT_COLOURS)
+    def fulfilment_badge(self, obj):
+        return obj.fulfilment_status
+
+    @display(description="Total", ordering="total")
+    def total_display(self, obj):
+        return f"{obj.total} {obj.currency}"
+
+    # --- page -------------------------------------------------------------------------------
+
+    @display(description="Ship to")
+    def shipping_address_text(self, obj):
+        return obj.shipping_address.as_text() if obj.shipping_address_id else "—"
+
+    @display(description="Bill to")
+    def billing_address_text(self, obj):
+        return obj.billing_address.as_text() if obj.billing_address_id else "—"
+
+    @display(description="Invoice")
+    def invoice_link(self, obj):
+        invoice = getattr(obj, "invoice", None)
+        return invoice.number if invoice else "—"
+
+    def _is_draft(self, obj) -> bool:
+        return obj is None or obj.status == OrderStatus.DRAFT
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return ((None, {"fields": self.draft_fields}),)
+        editable = self.draft_fields if self._is_draft(obj) else ()
+        return ((None, {"fields": (*editable, *self.summary_fields)}),)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        if self._is_draft(obj):
+            return self.summary_fields
+        return (*self.draft_fields, *self.summary_fields)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # orders are cancelled, never deleted
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("customer", "channel", "shipping_address", "billing_address", "invoice")
+        )
+
+    def get_actions_detail(self, request, object_id):
+        allowed = super().get_actions_detail(request, object_id)
+        order = Order.objects.filter(pk=object_id).select_related("invoice").first()
+        fitting = _fitting_actions(order) if order else set()
+        suffix = f"{self.model._meta.app_label}_{self.model._meta.model_name}_"
+        return [a for a in allowed if a.action_name.removeprefix(suffix) in fitting]
+
+    # --- saving drafts through the services -------------------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:  # raised inside the admin's transaction: rolled back
+            messages.error(request, str(error))
+            return redirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        data, actor = form.cleaned_data, actor_of(request)
+        if not change:
+            created = services.order_create(
+                channel=data["channel"],
+                customer=data["customer"],
+                shipping=data["shipping"],
+                shipping_tax_rate=data["shipping_tax_rate"],
+                source_reference=data.get("source_reference", ""),
+                actor=actor,
+            )
+            obj.pk, obj.number = created.pk, created.number
+            obj.refresh_from_db()
+        elif self._is_draft(obj):
+            services.order_draft_update(
+                order=obj,
+                customer=data["customer"],
+                shipping=data["shipping"],
+                shipping_tax_rate=data["shipping_tax_rate"],
+                source_reference=data.get("source_reference", ""),
+                actor=actor,
+            )
+
+    def save_formset(self, request, form, formset, change):
+        # The admin's change message reads what the formset saved: nothing, saved here.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if formset.model is not OrderLine or not self._is_draft(form.instance):
+            return
+        requests = [
+            services.LineRequest(
+                variant=line_form.cleaned_data["variant"],
+                quantity=line_form.cleaned_data["quantity"],
+                discount=line_form.cleaned_data.get("discount") or 0,
+            )
+            for line_form in formset.forms
+            if line_form.cleaned_data and not line_form.cleaned_data.get("DELETE")
+        ]
+        services.order_lines_set(order=form.instance, lines=requests, actor=actor_of(request))
+
+    # --- actions (views in order_actions) ---------------------------------------------------
+
+    def has_add_payment_permission(self, request, object_id=None):
+        return request.user.has_perm("sales.add_payment")
+
+    def has_add_refund_permission(self, request, object_id=None):
+        return request.user.has_perm("sales.add_refund")
+
+    def has_add_invoice_permission(self, request, object_id=None):
+        return request.user.has_perm("sales.add_invoice")
+
+    def has_add_fulfillment_permission(self, request, object_id=None):
+        return request.user.has_perm("sales.add_fulfillment")
+
+    def has_add_note_permission(self, request, object_id=None):
+        return request.user.has_perm("sales.add_ordernote")
+
+    place = _detail_action("place", "Place", "check_circle", "change")
+    mark_paid = _detail_action("mark_paid", "Mark paid", "payments", "add_payment")
+    send_payment_link = _detail_action(
+        "send_payment_link", "Send payment link", "link", "add_payment"
+    )
+    fulfil = _detail_action("fulfil", "Ship", "local_shipping", "add_fulfillment")
+    issue_invoice = _detail_action("issue_invoice", "Issue invoice", "receipt", "add_invoice")
+    refund = _detail_action("refund", "Refund", "undo", "add_refund")
+    cancel = _detail_action("cancel", "Cancel", "cancel", "change")
+    add_note = _detail_action("add_note", "Add note", "sticky_note_2", "add_note")

@@ -1,0 +1,137 @@
+"""Forms for the order actions in the admin. They collect input; the services decide."""
+
+from django import forms
+from unfold.widgets import (
+    UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+    UnfoldBooleanWidget,
+)
+
+from inventory.models import Warehouse
+from sales.models import LineAllocation, NoteVisibility, Order, Payment, PaymentStatus
+
+
+def _text(label: str, required: bool = False, **kwargs) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, widget=UnfoldAdminTextInputWidget, **kwargs
+    )
+
+
+def _quantity(label: str, help_text: str = "") -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        help_text=help_text,
+        widget=UnfoldAdminIntegerFieldWidget,
+    )
+
+
+class ConfirmForm(forms.Form):
+    """No input: the page explains what will happen and asks for a click."""
+
+    def __init__(self, order: Order, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class MarkPaidForm(ConfirmForm):
+    method = forms.ChoiceField(
+        choices=[(m, m) for m in ("Bank transfer", "Cash", "Card terminal", "Cheque", "Other")],
+        widget=UnfoldAdminSelectWidget,
+    )
+    reference = _text("Reference", max_length=200, help_text="Transfer or receipt reference.")
+
+
+class CancelForm(ConfirmForm):
+    reason = _text("Reason", max_length=200)
+
+
+class NoteForm(ConfirmForm):
+    body = forms.CharField(label="Note", widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}))
+    visibility = forms.ChoiceField(choices=NoteVisibility.choices, widget=UnfoldAdminSelectWidget)
+
+
+class LineQuantitiesMixin:
+    """One quantity field per order line, named `line_<id>`."""
+
+    def add_line_fields(self, lines, label_suffix: str, initial=None) -> None:
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[f"line_{line.pk}"] = _quantity(
+                f"{line.sku or line.title} {label_suffix}", help_text=line.description
+            )
+            if initial:
+                self.fields[f"line_{line.pk}"].initial = initial(line)
+
+    def line_quantities(self) -> dict[int, int]:
+        return {
+            line.pk: self.cleaned_data.get(f"line_{line.pk}") or 0
+            for line in self.lines
+            if self.cleaned_data.get(f"line_{line.pk}")
+        }
+
+
+class FulfilForm(LineQuantitiesMixin, ConfirmForm):
+    warehouse = forms.ModelChoiceField(
+        queryset=Warehouse.objects.none(), widget=UnfoldAdminSelectWidget
+    )
+    carrier = _text("Carrier", max_length=100)
+    tracking_number = _text("Tracking number", max_length=200)
+
+    def __init__(self, order: Order, *args, **kwargs):
+        super().__init__(order, *args, **kwargs)
+        holding = LineAllocation.objects.filter(line__order=order).values("warehouse")
+        self.fields["warehouse"].queryset = Warehouse.objects.filter(pk__in=holding)
+        self.fields["warehouse"].help_text = "Where the parcel leaves from."
+        open_lines = [line for line in order.lines.all() if line.quantity_open]
+        self.add_line_fields(open_lines, "to ship")
+        self.order_fields(["warehouse", "carrier", "tracking_number"])
+
+    def quantities(self) -> dict[int, int] | None:
+        """None (ship all that waits in the warehouse) when no quantity was given."""
+        return self.line_quantities() or None
+
+
+class RefundForm(LineQuantitiesMixin, ConfirmForm):
+    payment = forms.ModelChoiceField(
+        queryset=Payment.objects.none(), widget=UnfoldAdminSelectWidget
+    )
+    amount = forms.DecimalField(
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        widget=UnfoldAdminDecimalFieldWidget,
+        help_text="Leave empty and give quantities below to refund lines; leave everything "
+        "empty to refund the rest of the payment.",
+    )
+    restock = forms.BooleanField(
+        required=False,
+        widget=UnfoldBooleanWidget,
+        help_text="Put shipped units that come back into stock.",
+    )
+    warehouse = forms.ModelChoiceField(
+        queryset=Warehouse.objects.filter(active=True),
+        required=False,
+        widget=UnfoldAdminSelectWidget,
+        help_text="Where returned units go (default warehouse if empty).",
+    )
+    reason = _text("Reason", max_length=500)
+
+    def __init__(self, order: Order, *args, **kwargs):
+        super().__init__(order, *args, **kwargs)
+        payments = order.payments.filter(status=PaymentStatus.SUCCEEDED)
+        self.fields["payment"].queryset = payments
+        self.fields["payment"].initial = payments.first()
+        refundable = [line for line in order.lines.all() if line.quantity > line.quantity_refunded]
+        self.add_line_fields(refundable, "to refund")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("amount") is not None and self.line_quantities():
+            raise forms.ValidationError(
+                "Refund either an amount or lines: a refund by lines gives back their value."
+            )
+        return cleaned
