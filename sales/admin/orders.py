@@ -248,26 +248,36 @@ class OrderAdmin(HistoryAdmin):
         "add_note",
     )
     draft_fields = ("channel", "customer", "shipping", "shipping_tax_rate", "source_reference")
-    summary_fields = (
-        "number",
-        "status",
-        "payment_status",
-        "fulfilment_status",
-        "currency",
-        "subtotal",
-        "discount",
-        "shipping",
-        "tax",
-        "total",
-        "amount_paid",
-        "amount_refunded",
-        "placed_at",
-        "paid_at",
-        "fulfilled_at",
-        "cancelled_at",
-        "shipping_address_text",
-        "billing_address_text",
-        "invoice_link",
+    summary_fieldsets = (
+        (
+            "Order",
+            {
+                "fields": (
+                    ("number", "status"),
+                    ("payment_status", "fulfilment_status"),
+                    "invoice_link",
+                )
+            },
+        ),
+        (
+            "Amounts",
+            {
+                "fields": (
+                    ("subtotal", "discount"),
+                    ("shipping", "tax"),
+                    ("total", "currency"),
+                    ("amount_paid", "amount_refunded"),
+                )
+            },
+        ),
+        ("Dates", {"fields": (("placed_at", "paid_at"), ("fulfilled_at", "cancelled_at"))}),
+        ("Addresses", {"fields": (("shipping_address_text", "billing_address_text"),)}),
+    )
+    summary_fields = tuple(
+        name
+        for _, options in summary_fieldsets
+        for row in options["fields"]
+        for name in (row if isinstance(row, tuple) else (row,))
     )
 
     # --- list -------------------------------------------------------------------------------
@@ -309,8 +319,17 @@ class OrderAdmin(HistoryAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return ((None, {"fields": self.draft_fields}),)
-        editable = self.draft_fields if self._is_draft(obj) else ()
-        return ((None, {"fields": (*editable, *self.summary_fields)}),)
+        if self._is_draft(obj):
+            return (("Draft", {"fields": self.draft_fields}), *self.summary_fieldsets)
+        return (*self.summary_fieldsets, ("Source", {"fields": self.draft_fields}))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and not self._is_draft(obj):
+            # A placed order changes only through its actions: no save buttons to mislead.
+            context.update(
+                show_save=False, show_save_and_continue=False, show_save_and_add_another=False
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
