@@ -5,6 +5,7 @@ Amounts cross this boundary as `Decimal` in the currency's unit and leave as Str
 integer minor units (cents), by the currency's exponent.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -27,6 +28,21 @@ class StripeDisabled(DomainError):
 
 class StripeError(DomainError):
     """Stripe refused or could not be reached; nothing was changed on our side."""
+
+
+class StripeUnavailable(StripeError):
+    """Stripe could not be reached, or failed on its side: asking again later may work."""
+
+
+# Errors that say nothing about the request itself: the network, Stripe's servers, its rate
+# limit, or our keys. Anything else (an unknown id, a refused card) is Stripe's final answer.
+_TRANSIENT = (
+    stripe.APIConnectionError,
+    stripe.APIError,
+    stripe.RateLimitError,
+    stripe.AuthenticationError,
+    stripe.PermissionError,
+)
 
 
 class InvalidWebhook(Exception):
@@ -68,7 +84,8 @@ def _call(what: str, request):
         return request()
     except stripe.StripeError as error:
         message = error.user_message or str(error) or error.__class__.__name__
-        raise StripeError(f"Stripe could not {what}: {message}") from error
+        kind = StripeUnavailable if isinstance(error, _TRANSIENT) else StripeError
+        raise kind(f"Stripe could not {what}: {message}") from error
 
 
 @dataclass(frozen=True)
@@ -163,34 +180,84 @@ def payment_intent_retrieve(payment_intent_id: str) -> PaymentFacts:
             payment_intent_id, {"expand": ["latest_charge.balance_transaction"]}
         ),
     )
-    currency = intent.currency.upper()
-    charge = intent.latest_charge if not isinstance(intent.latest_charge, str) else None
-    balance = getattr(charge, "balance_transaction", None) if charge else None
-    fee = from_minor_units(balance.fee, currency) if balance and hasattr(balance, "fee") else None
-    details = getattr(charge, "payment_method_details", None) if charge else None
-    order_id = (intent.metadata or {}).get("order_id")
+    # StripeObjects are not dicts: read them as the plain data Stripe sent.
+    intent = intent.to_dict()
+    currency = intent["currency"].upper()
+    charge = intent.get("latest_charge")
+    charge_id = charge if isinstance(charge, str) else (charge or {}).get("id") or ""
+    charge = charge if isinstance(charge, dict) else {}
+    balance = charge.get("balance_transaction")
+    fee = None
+    # Stripe's fee is in the balance's currency, which is not always the payment's.
+    if isinstance(balance, dict) and (balance.get("currency") or "").upper() == currency:
+        fee = from_minor_units(balance["fee"], currency)
+    order_id = str((intent.get("metadata") or {}).get("order_id") or "")
     return PaymentFacts(
-        payment_intent_id=intent.id,
-        status=intent.status,
-        amount=from_minor_units(intent.amount_received or intent.amount, currency),
+        payment_intent_id=intent["id"],
+        status=intent["status"],
+        amount=from_minor_units(intent.get("amount_received") or intent["amount"], currency),
         currency=currency,
-        charge_id=charge.id if charge else (intent.latest_charge or ""),
+        charge_id=charge_id,
         fee=fee,
-        order_id=int(order_id) if order_id and order_id.isdigit() else None,
-        method=getattr(details, "type", "") if details else "",
+        order_id=int(order_id) if order_id.isdigit() else None,
+        method=(charge.get("payment_method_details") or {}).get("type") or "",
+    )
+
+
+@dataclass(frozen=True)
+class RefundFacts:
+    refund_id: str
+    status: str
+    amount: Decimal
+    currency: str
+
+
+def refund_facts(refund: dict) -> RefundFacts:
+    """A refund object, as an event carries it or the API answers it."""
+    return RefundFacts(
+        refund_id=refund["id"],
+        status=refund["status"],
+        amount=from_minor_units(refund["amount"], refund["currency"]),
+        currency=refund["currency"].upper(),
+    )
+
+
+def refunds_of_charge(charge_id: str) -> list[RefundFacts]:
+    """Every refund of a charge, newest first (Stripe no longer lists them on the charge)."""
+
+    def read():
+        page = _client().v1.refunds.list({"charge": charge_id, "limit": 100})
+        return [refund.to_dict() for refund in page.auto_paging_iter()]
+
+    return [refund_facts(refund) for refund in _call("read the refunds", read)]
+
+
+def _is_event(event) -> bool:
+    return (
+        isinstance(event, dict)
+        and event.get("object") == "event"
+        and isinstance(event.get("id"), str)
+        and isinstance(event.get("type"), str)
+        and isinstance(event.get("created"), int)
+        and isinstance(event.get("data"), dict)
+        and isinstance(event["data"].get("object"), dict)
     )
 
 
 def webhook_event_construct(payload: bytes, signature: str | None) -> dict:
-    """The verified event as a plain dict; `InvalidWebhook` when it does not verify."""
+    """The verified event as Stripe sent it (plain JSON data); `InvalidWebhook` when it does
+    not verify or is not an event."""
     if not signature:
         raise InvalidWebhook("missing Stripe-Signature header")
     try:
-        event = stripe.Webhook.construct_event(
+        stripe.WebhookSignature.verify_header(
             payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=300
         )
+        event = json.loads(payload)
     except stripe.SignatureVerificationError as error:
         raise InvalidWebhook(f"bad signature: {error}") from error
     except ValueError as error:
         raise InvalidWebhook(f"not a Stripe event: {error}") from error
-    return event.to_dict()
+    if not _is_event(event):
+        raise InvalidWebhook("not a Stripe event: no id, type, created time or data object")
+    return event

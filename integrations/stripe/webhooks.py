@@ -2,9 +2,10 @@
 
 The event row is inserted (or found) and locked before anything else, so a second delivery
 of the same event — later or at the same moment — waits for the first and then finds it
-done. An event whose data does not fit ours (an unknown order) is kept as failed, for a
-person to look at; when Stripe itself cannot be reached, nothing is kept and the answer is
-503, so Stripe delivers the event again later.
+done. An event whose data does not fit ours (an unknown order), or that Stripe's own answer
+rules out (an unknown PaymentIntent), is kept as failed, for a person to look at; when Stripe
+cannot be reached or fails on its side, nothing is kept and the answer is 503, so Stripe
+delivers the event again later.
 """
 
 import logging
@@ -18,17 +19,20 @@ from django.views.decorators.http import require_POST
 from backoffice.exceptions import DomainError
 from integrations.models import StripeEvent, StripeEventState
 from integrations.stripe import client
-from sales.models import Payment
+from sales.models import Payment, PaymentStatus
 from sales.services import stripe_events
 
 logger = logging.getLogger(__name__)
 
 
-def _payment_by_intent(payment_intent_id: str, occurred_at) -> Payment:
-    """Our payment for a PaymentIntent; one we have not heard of is fetched and recorded
-    first (its success event may simply not have arrived yet)."""
+def _payment_by_intent(payment_intent_id: str | None, occurred_at) -> Payment:
+    """Our succeeded payment for a PaymentIntent. One we have not heard of, or do not know
+    as succeeded yet, is fetched and recorded first (its success event may simply not have
+    arrived yet): a PaymentIntent that was refunded or disputed was paid."""
+    if not payment_intent_id:
+        raise DomainError("The event names no PaymentIntent: it is not a payment of ours.")
     payment = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
-    if payment is not None:
+    if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
         return payment
     facts = client.payment_intent_retrieve(payment_intent_id)
     if facts.status != "succeeded":
@@ -48,40 +52,43 @@ def on_payment_succeeded(intent: dict, occurred_at) -> None:
 
 def on_payment_failed(intent: dict, occurred_at) -> None:
     error = intent.get("last_payment_error") or {}
-    order_id = (intent.get("metadata") or {}).get("order_id", "")
+    order_id = str((intent.get("metadata") or {}).get("order_id") or "")
     stripe_events.stripe_payment_failed(
         payment_intent_id=intent["id"],
         order_id=int(order_id) if order_id.isdigit() else None,
-        message=error.get("message", ""),
+        message=error.get("message") or "",
         occurred_at=occurred_at,
     )
 
 
-def _refund(refund: dict, occurred_at) -> None:
-    payment = _payment_by_intent(refund["payment_intent"], occurred_at)
+def _refund(refund: client.RefundFacts, payment: Payment) -> None:
     stripe_events.stripe_refund_updated(
-        refund_id=refund["id"],
-        status=refund["status"],
-        amount=client.from_minor_units(refund["amount"], refund["currency"]),
-        payment=payment,
+        refund_id=refund.refund_id, status=refund.status, amount=refund.amount, payment=payment
     )
 
 
 def on_refund_updated(refund: dict, occurred_at) -> None:
-    _refund(refund, occurred_at)
+    payment = _payment_by_intent(refund.get("payment_intent"), occurred_at)
+    _refund(client.refund_facts(refund), payment)
 
 
 def on_charge_refunded(charge: dict, occurred_at) -> None:
-    for refund in (charge.get("refunds") or {}).get("data", []):
-        _refund({**refund, "payment_intent": charge["payment_intent"]}, occurred_at)
+    payment = _payment_by_intent(charge.get("payment_intent"), occurred_at)
+    listed = charge.get("refunds")
+    if isinstance(listed, dict) and not listed.get("has_more"):
+        refunds = [client.refund_facts(refund) for refund in listed.get("data", [])]
+    else:  # Stripe leaves the refunds off the charge (API versions since 2022-11-15)
+        refunds = client.refunds_of_charge(charge["id"])
+    for refund in reversed(refunds):  # Stripe lists the newest first
+        _refund(refund, payment)
 
 
 def on_dispute_created(dispute: dict, occurred_at) -> None:
-    payment = _payment_by_intent(dispute["payment_intent"], occurred_at)
+    payment = _payment_by_intent(dispute.get("payment_intent"), occurred_at)
     stripe_events.stripe_dispute_opened(
         payment=payment,
         amount=client.from_minor_units(dispute["amount"], dispute["currency"]),
-        reason=dispute.get("reason", ""),
+        reason=dispute.get("reason") or "",
     )
 
 
@@ -122,7 +129,7 @@ def stripe_event_process(event: dict) -> StripeEvent:
         try:
             with transaction.atomic():
                 handler(event["data"]["object"], occurred_at)
-        except client.StripeError:
+        except client.StripeUnavailable:
             raise  # Stripe unreachable: keep nothing, let Stripe deliver again
         except DomainError as error:
             record.state, record.error = StripeEventState.FAILED, str(error)
@@ -147,6 +154,6 @@ def stripe_webhook(request):
         return JsonResponse({"error": str(error)}, status=400)
     try:
         record = stripe_event_process(event)
-    except client.StripeError as error:
+    except client.StripeUnavailable as error:
         return JsonResponse({"error": str(error)}, status=503)
     return JsonResponse({"received": True, "state": record.state})
