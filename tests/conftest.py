@@ -23,8 +23,9 @@ def pytest_configure(config):
 
 @pytest.fixture
 def demo_users(db):
-    """The demo logins, created the way `make run` creates them."""
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    """The demo logins, created the way `make run` creates them (without the demo data, which
+    tests/inventory and tests/sales check on their own)."""
+    call_command("seed_demo", "--no-catalog", stdout=open(os.devnull, "w"))  # noqa: SIM115
     from django.contrib.auth.models import User
 
     return {user.username: user for user in User.objects.all()}
