@@ -29,13 +29,15 @@ def order_summary(order: Order) -> list[tuple[str, object]]:
     ]
 
 
-def order_action(form_class, title: str, submit: str, run, explanation: str = ""):
+def order_action(form_class, title: str, submit: str, run, explanation="", available=None):
     """A detail action of the order admin: `run(order, form, actor)` returns the success
-    message. `explanation` may be a function of the order."""
+    message. `explanation` may be a function of the order; when `available()` is false the
+    page only explains (no button to press)."""
 
     def view(model_admin, request, object_id):
         order = get_object_or_404(Order.objects.select_related("customer", "channel"), pk=object_id)
-        form = form_class(order, request.POST if request.method == "POST" else None)
+        usable = available() if available else True
+        form = form_class(order, request.POST if request.method == "POST" and usable else None)
         result = {}
         if form.is_bound and form.is_valid():
             actor = actor_of(request)
@@ -52,7 +54,7 @@ def order_action(form_class, title: str, submit: str, run, explanation: str = ""
             "form": form,
             "summary": order_summary(order),
             "explanation": text,
-            "submit_label": submit,
+            "submit_label": submit if usable else "",
             "cancel_url": reverse("admin:sales_order_change", args=[order.pk]),
         }
         return TemplateResponse(request, "backoffice/action_form.html", context)
@@ -174,6 +176,7 @@ VIEWS = {
         "Create payment link",
         send_payment_link,
         payment_link_explanation,
+        available=stripe_client.is_enabled,
     ),
     "fulfil": order_action(
         forms.FulfilForm,

@@ -188,6 +188,20 @@ def test_a_refused_action_says_why_and_changes_nothing(client, merchant, shop, h
     assert books() == before
 
 
+def test_without_stripe_the_payment_link_page_only_explains(client, merchant, shop, settings):
+    settings.STRIPE_ENABLED = False
+    order = shop.placed((shop.mug, 1))
+    client.force_login(merchant)
+    before = books()
+
+    page = client.get(f"/admin/sales/order/{order.pk}/send-payment-link/")
+    posted = client.post(f"/admin/sales/order/{order.pk}/send-payment-link/", {})
+
+    assert "Stripe is off" in page.content.decode()
+    assert page.context["submit_label"] == ""
+    assert posted.status_code == 200 and books() == before
+
+
 def test_a_refund_form_with_both_amount_and_lines_is_refused(client, merchant, history):
     order, _, _ = history
     client.force_login(merchant)
