@@ -9,16 +9,19 @@ A list with costly computed columns declares them in `annotate_page`; see
 
 from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessLog
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, User
+from django.shortcuts import redirect
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.views import ChangeList
+
+from backoffice.exceptions import DomainError
 
 
 class PageAnnotatedChangeList(ChangeList):
@@ -61,6 +64,15 @@ class BaseAdmin(ModelAdmin):
     list_max_show_all = 500
     warn_unsaved_form = True
     compressed_fields = True
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A service refusing a save (raised inside the admin's transaction, so rolled back)
+        # becomes a message on the same page, not a server error.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            messages.error(request, str(error))
+            return redirect(request.get_full_path())
 
     def annotate_page(self, queryset):
         """Costly computed columns of the list, added to the rows of the page only."""

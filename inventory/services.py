@@ -68,8 +68,9 @@ def _positive(quantity, what: str = "Quantity") -> int:
     return quantity
 
 
-def _warehouse(warehouse: Warehouse | str) -> Warehouse:
-    """The active warehouse given, or by code; refuses unknown and inactive ones."""
+def _warehouse(warehouse: Warehouse | str, *, inactive_ok: bool = False) -> Warehouse:
+    """The warehouse given, or by code; refuses unknown ones, and inactive ones unless the
+    operation only empties what it already holds (releasing or shipping reservations)."""
     if isinstance(warehouse, str):
         found = Warehouse.objects.filter(code=warehouse).first()
         if found is None:
@@ -79,7 +80,7 @@ def _warehouse(warehouse: Warehouse | str) -> Warehouse:
         raise UnknownWarehouse("Choose a warehouse.")
     else:
         warehouse = Warehouse.objects.filter(pk=warehouse.pk).first() or warehouse
-    if not warehouse.active:
+    if not warehouse.active and not inactive_ok:
         raise UnknownWarehouse(f"Warehouse {warehouse.code} is inactive.")
     return warehouse
 
@@ -155,6 +156,18 @@ def _apply(
 
 
 # --- stock services ---------------------------------------------------------------------------
+
+
+def stock_levels_lock(*, variant_ids) -> None:
+    """Lock every stock row of these variants, in primary-key order. A service that moves the
+    stock of several variants calls it first, so all of them take the locks in one order and
+    two such services can never deadlock."""
+    list(
+        StockLevel.objects.select_for_update()
+        .filter(variant_id__in=set(variant_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 @transaction.atomic
@@ -323,7 +336,7 @@ def stock_release(
 ) -> StockMovement:
     """Give back a reservation (an order cancelled or changed)."""
     quantity = _positive(quantity)
-    warehouse = _warehouse(warehouse)
+    warehouse = _warehouse(warehouse, inactive_ok=True)
     _allocated_or_refuse(variant, warehouse, quantity, "release")
     return _apply(
         [Change(variant, warehouse, allocated=-quantity)],
@@ -347,7 +360,7 @@ def stock_ship(
 ) -> StockMovement:
     """Allocated units leave the warehouse: on hand and allocated both go down."""
     quantity = _positive(quantity)
-    warehouse = _warehouse(warehouse)
+    warehouse = _warehouse(warehouse, inactive_ok=True)
     _allocated_or_refuse(variant, warehouse, quantity, "ship")
     return _apply(
         [Change(variant, warehouse, on_hand=-quantity, allocated=-quantity)],
@@ -436,7 +449,17 @@ def product_set_status(*, products, status: str, actor: Actor) -> int:
 
 @transaction.atomic
 def warehouse_save(*, warehouse: Warehouse, actor: Actor, reason: str = "Edited") -> Warehouse:
-    """Save a warehouse; making it the default takes the flag from the previous one."""
+    """Save a warehouse; making it the default takes the flag from the previous one. A
+    warehouse holding units reserved for orders stays active until they ship or are released."""
+    if not warehouse.active and warehouse.pk:
+        reserved = StockLevel.objects.filter(warehouse=warehouse, allocated__gt=0).count()
+        if reserved:
+            raise DomainError(
+                f"Warehouse {warehouse.code} holds stock allocated to orders on {reserved} "
+                "row(s): ship or release it before deactivating the warehouse."
+            )
+    if warehouse.is_default and not warehouse.active:
+        raise DomainError("The default warehouse must stay active: make another one the default.")
     if warehouse.is_default:
         for previous in (
             Warehouse.objects.select_for_update().filter(is_default=True).exclude(pk=warehouse.pk)

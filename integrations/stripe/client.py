@@ -133,6 +133,21 @@ def checkout_session_create(
     return CheckoutLink(session_id=session.id, url=session.url)
 
 
+def checkout_session_close(session_id: str) -> str:
+    """Make sure nobody can pay a payment page any more: expire it if it is still open.
+    Returns its final status, "expired" or "complete" (the customer paid it after all)."""
+    session = _call(
+        "read the payment page", lambda: _client().v1.checkout.sessions.retrieve(session_id)
+    )
+    if session.status != "open":
+        return session.status
+    session = _call(
+        "withdraw the payment page",
+        lambda: _client().v1.checkout.sessions.expire(session_id),
+    )
+    return session.status
+
+
 @dataclass(frozen=True)
 class RefundResult:
     refund_id: str

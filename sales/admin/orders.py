@@ -1,15 +1,13 @@
 """The order list and page. A draft is edited in place (customer, shipping, lines); once
 placed, the page is read-only and changes only through its actions (`order_actions`)."""
 
-from django.contrib import admin, messages
-from django.shortcuts import redirect
+from django.contrib import admin
 from unfold.contrib.filters.admin import ChoicesCheckboxFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
 from backoffice.admin import HistoryAdmin
 from backoffice.admin_services import actor_of
-from backoffice.exceptions import DomainError
 from sales import services
 from sales.admin.order_actions import VIEWS
 from sales.admin.order_inlines import (
@@ -54,7 +52,7 @@ ACTIONS_BY_STATUS = {
         "add_note",
     },
     OrderStatus.COMPLETED: {"issue_invoice", "refund", "add_note"},
-    OrderStatus.CANCELLED: {"add_note"},
+    OrderStatus.CANCELLED: {"refund", "add_note"},  # a payment that arrived after all
 }
 
 
@@ -143,7 +141,7 @@ class OrderAdmin(HistoryAdmin):
             {
                 "fields": (
                     ("subtotal", "discount"),
-                    ("shipping", "tax"),
+                    ("shipping_display", "tax"),
                     ("total", "currency"),
                     ("amount_paid", "amount_refunded"),
                 )
@@ -195,6 +193,10 @@ class OrderAdmin(HistoryAdmin):
     def _is_draft(self, obj) -> bool:
         return obj is None or obj.status == OrderStatus.DRAFT
 
+    @display(description="Shipping")
+    def shipping_display(self, obj):
+        return f"{obj.shipping} (tax {obj.shipping_tax})"
+
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return ((None, {"fields": self.draft_fields}),)
@@ -214,7 +216,7 @@ class OrderAdmin(HistoryAdmin):
         if obj is None:
             return ()
         if self._is_draft(obj):
-            return self.summary_fields
+            return ("channel", *self.summary_fields)  # the channel is fixed at creation
         return (*self.draft_fields, *self.summary_fields)
 
     def has_delete_permission(self, request, obj=None):
@@ -235,13 +237,6 @@ class OrderAdmin(HistoryAdmin):
         return [a for a in allowed if a.action_name.removeprefix(suffix) in fitting]
 
     # --- saving drafts through the services -------------------------------------------------
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except DomainError as error:  # raised inside the admin's transaction: rolled back
-            messages.error(request, str(error))
-            return redirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         data, actor = form.cleaned_data, actor_of(request)

@@ -88,7 +88,11 @@ class CreditNote(TaxDocument):
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="credit_notes")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
-    refund = models.OneToOneField(Refund, on_delete=models.PROTECT, related_name="credit_note")
+    # The refund it records; none for a whole order cancelled after it was invoiced.
+    refund = models.OneToOneField(
+        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_note"
+    )
+    reason = models.CharField(max_length=200, blank=True)
     history = HistoricalRecords()
 
     class Meta(TaxDocument.Meta):

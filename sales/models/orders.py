@@ -62,7 +62,9 @@ class Order(models.Model):
     prices_include_tax = models.BooleanField(default=False)
     subtotal = models.DecimalField(**MONEY, default=0, help_text="Lines before discounts.")
     discount = models.DecimalField(**MONEY, default=0)
-    shipping = models.DecimalField(**MONEY, default=0, help_text="Shipping, before tax.")
+    shipping = models.DecimalField(
+        **MONEY, default=0, help_text="Shipping as priced: with tax when prices include tax."
+    )
     shipping_tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=0)
     shipping_tax = models.DecimalField(**MONEY, default=0)
     tax = models.DecimalField(**MONEY, default=0, help_text="Tax of the lines and shipping.")
@@ -101,6 +103,10 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def shipping_net(self):
+        return self.shipping - self.shipping_tax if self.prices_include_tax else self.shipping
 
     @property
     def balance_due(self):

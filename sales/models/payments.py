@@ -19,6 +19,12 @@ class PaymentStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
 class Payment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(max_length=10, choices=PaymentProvider.choices)
@@ -58,15 +64,13 @@ class Payment(models.Model):
 
     @property
     def refundable(self):
+        """What may still be refunded: neither refunded nor waiting on a pending refund."""
         if self.status != PaymentStatus.SUCCEEDED:
             return 0
-        return self.amount - self.amount_refunded
-
-
-class RefundStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+        pending = self.refunds.filter(status=RefundStatus.PENDING).aggregate(
+            total=models.Sum("amount")
+        )["total"]
+        return self.amount - self.amount_refunded - (pending or 0)
 
 
 class Refund(models.Model):
@@ -101,6 +105,7 @@ class RefundLine(models.Model):
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
     amount = models.DecimalField(**MONEY)
+    tax = models.DecimalField(**MONEY, default=0, help_text="The tax within the amount.")
     restock = models.BooleanField(default=False)
     warehouse = models.ForeignKey(
         Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -16,12 +16,8 @@ from sales.services.orders import (
     order_note_add,
     order_place,
 )
-from sales.services.payments import (
-    RefundLineRequest,
-    order_mark_paid,
-    payment_link_create,
-    payment_refund,
-)
+from sales.services.payments import order_mark_paid, payment_link_create
+from sales.services.refunds import RefundLineRequest, payment_refund
 
 __all__ = [
     "LineRequest",

@@ -5,8 +5,11 @@ back what one refund returned, line by line, with any amount beyond the lines sp
 the invoice's tax rates.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from backoffice.actors import Actor
@@ -23,19 +26,20 @@ from sales.models import (
     Refund,
 )
 from sales.services.numbering import next_document_number
-from sales.services.pricing import ZERO, share, split_by_weight, tax_of
+from sales.services.pricing import ZERO, split_by_weight, tax_of
 from sales.services.timeline import order_event_record
 
 
 def _header(order: Order, series: str, actor: Actor) -> dict:
     now = timezone.now()
-    sequence, number = next_document_number(series=series, year=now.year)
+    year = timezone.localdate(now).year  # the series of the shop's own calendar year
+    sequence, number = next_document_number(series=series, year=year)
     customer = order.customer
     address = order.billing_address or order.shipping_address
     return {
         "number": number,
         "series": series,
-        "year": now.year,
+        "year": year,
         "sequence": sequence,
         "order": order,
         "issued_at": now,
@@ -70,16 +74,16 @@ def _invoice_lines(order: Order) -> list[InvoiceLine]:
         )
         for line in order.lines.all()
     ]
-    if order.shipping or order.shipping_tax:
+    if order.shipping:
         lines.append(
             InvoiceLine(
                 description="Shipping",
                 quantity=1,
                 unit_price=order.shipping,
                 tax_rate=order.shipping_tax_rate,
-                net=order.shipping,
+                net=order.shipping_net,
                 tax=order.shipping_tax,
-                total=order.shipping + order.shipping_tax,
+                total=order.shipping_net + order.shipping_tax,
                 position=len(lines),
             )
         )
@@ -114,7 +118,6 @@ def _returned_lines(refund: Refund) -> list[CreditNoteLine]:
     lines = []
     for position, refunded in enumerate(refund.lines.select_related("line")):
         line = refunded.line
-        tax = share(line.tax, refunded.quantity, line.quantity)
         lines.append(
             CreditNoteLine(
                 description=line.description,
@@ -122,8 +125,8 @@ def _returned_lines(refund: Refund) -> list[CreditNoteLine]:
                 quantity=refunded.quantity,
                 unit_price=line.unit_price,
                 tax_rate=line.tax_rate,
-                net=refunded.amount - tax,
-                tax=tax,
+                net=refunded.amount - refunded.tax,
+                tax=refunded.tax,
                 total=refunded.amount,
                 position=position,
             )
@@ -156,20 +159,12 @@ def _amount_lines(amount, invoice: Invoice, first_position: int) -> list[CreditN
     return lines
 
 
-@transaction.atomic
-def credit_note_issue(*, refund: Refund, invoice: Invoice, actor: Actor) -> CreditNote:
-    if CreditNote.objects.filter(refund=refund).exists():
-        raise DomainError(f"Refund {refund.pk} already has credit note {refund.credit_note}.")
-    lines = _returned_lines(refund)
-    beyond_lines = refund.amount - sum((line.total for line in lines), ZERO)
-    if beyond_lines > 0:
-        lines += _amount_lines(beyond_lines, invoice, len(lines))
-    order = refund.order
+def _credit_note(order, invoice, lines, actor: Actor, **fields) -> CreditNote:
     note = CreditNote(
         **_header(order, settings.CREDIT_NOTE_SERIES, actor),
         **_totals(lines),
         invoice=invoice,
-        refund=refund,
+        **fields,
     )
     note._history_user = actor.user
     note.save()
@@ -183,3 +178,50 @@ def credit_note_issue(*, refund: Refund, invoice: Invoice, actor: Actor) -> Cred
         actor=actor,
     )
     return note
+
+
+@transaction.atomic
+def credit_note_issue(
+    *, refund: Refund, invoice: Invoice, actor: Actor, amount: Decimal | None = None
+) -> CreditNote:
+    """The credit note of a refund: its lines' value, and any amount beyond them spread over
+    the invoice's tax rates. `amount` below the refund's (part of it repaid money received
+    twice) credits just that amount, spread the same way."""
+    if CreditNote.objects.filter(refund=refund).exists():
+        raise DomainError(f"Refund {refund.pk} already has credit note {refund.credit_note}.")
+    amount = refund.amount if amount is None else amount
+    lines = _returned_lines(refund) if amount == refund.amount else []
+    beyond_lines = amount - sum((line.total for line in lines), ZERO)
+    if beyond_lines > 0:
+        lines += _amount_lines(beyond_lines, invoice, len(lines))
+    return _credit_note(refund.order, invoice, lines, actor, refund=refund, reason="Refund")
+
+
+@transaction.atomic
+def credit_note_cancel_invoice(*, invoice: Invoice, actor: Actor) -> CreditNote | None:
+    """Credit what is left of an invoice whose order is cancelled (None: nothing is left)."""
+    credited = CreditNote.objects.filter(invoice=invoice).aggregate(total=Sum("total"))["total"]
+    if credited:
+        left = invoice.total - credited
+        if left <= 0:
+            return None
+        lines = _amount_lines(left, invoice, 0)
+    else:
+        lines = [
+            CreditNoteLine(**{field: getattr(line, field) for field in DOCUMENT_LINE_FIELDS})
+            for line in invoice.lines.all()
+        ]
+    return _credit_note(invoice.order, invoice, lines, actor, reason="Order cancelled")
+
+
+DOCUMENT_LINE_FIELDS = (
+    "description",
+    "sku",
+    "quantity",
+    "unit_price",
+    "tax_rate",
+    "net",
+    "tax",
+    "total",
+    "position",
+)

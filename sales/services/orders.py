@@ -17,7 +17,7 @@ from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from backoffice.history import save_with_reason
 from inventory.models import ProductStatus, ProductVariant, StockLevel, Warehouse
-from inventory.services import stock_allocate, stock_release, stock_ship
+from inventory.services import stock_allocate, stock_levels_lock, stock_release, stock_ship
 from sales.models import (
     Address,
     Channel,
@@ -26,6 +26,7 @@ from sales.models import (
     Fulfillment,
     FulfillmentLine,
     FulfilmentState,
+    Invoice,
     LineAllocation,
     NoteVisibility,
     Order,
@@ -34,6 +35,8 @@ from sales.models import (
     OrderStatus,
     PaymentState,
 )
+from sales.services.documents import credit_note_cancel_invoice
+from sales.services.links import payment_links_withdraw
 from sales.services.pricing import ZERO, line_amounts, shipping_amounts
 from sales.services.timeline import order_event_record
 
@@ -102,11 +105,9 @@ def _price_lines(order: Order, lines: list[OrderLine]) -> None:
         line.subtotal, line.discount = amounts.subtotal, amounts.discount
         line.tax, line.total = amounts.tax, amounts.total
     shipping = shipping_amounts(
-        amount=order.shipping + (order.shipping_tax if included else ZERO),
-        tax_rate=order.shipping_tax_rate,
-        included=included,
+        amount=order.shipping, tax_rate=order.shipping_tax_rate, included=included
     )
-    order.shipping, order.shipping_tax = shipping.net, shipping.tax
+    order.shipping_tax = shipping.tax
     order.subtotal = sum((line.subtotal for line in lines), ZERO)
     order.discount = sum((line.discount for line in lines), ZERO)
     order.tax = sum((line.tax for line in lines), ZERO) + shipping.tax
@@ -177,7 +178,8 @@ def order_create(
     order.skip_history_when_saving = True
     order.save()
     del order.skip_history_when_saving
-    order.number = f"{settings.ORDER_SERIES}-{order.created_at.year}-{order.pk:06d}"
+    year = timezone.localtime(order.created_at).year
+    order.number = f"{settings.ORDER_SERIES}-{year}-{order.pk:06d}"
     _write_lines(order, list(lines))
     save_with_reason(order, actor, "Created")
     order_event_record(order=order, kind=EventKind.CREATED, message="Draft created", actor=actor)
@@ -210,7 +212,7 @@ def order_draft_update(
     if customer.pk != order.customer_id:
         order.customer = customer
         order.shipping_address = order.billing_address = customer.addresses.first()
-    order.shipping, order.shipping_tax, order.shipping_tax_rate = shipping, ZERO, shipping_tax_rate
+    order.shipping, order.shipping_tax_rate = shipping, shipping_tax_rate
     order.source_reference = source_reference
     _price_lines(order, list(order.lines.all()))
     save_with_reason(order, actor, "Draft changed")
@@ -288,6 +290,7 @@ def order_place(*, order: Order, actor: Actor) -> Order:
     OrderLine.objects.bulk_update(
         lines, ["sku", "title", "options", "unit_price", "tax_rate", "subtotal", "tax", "total"]
     )
+    stock_levels_lock(variant_ids=[line.variant_id for line in lines])
     _allocate(order, lines, actor)
     order.status, order.placed_at = OrderStatus.PLACED, timezone.now()
     if order.total == 0:
@@ -387,7 +390,8 @@ def order_fulfil(
     order = _locked(order)
     _require_status(order, OrderStatus.PLACED, doing="shipped")
     warehouse = _warehouse(warehouse)
-    plan = _shipment_plan(order, warehouse, quantities)
+    plan = sorted(_shipment_plan(order, warehouse, quantities), key=lambda step: step[0].variant_id)
+    stock_levels_lock(variant_ids=[line.variant_id for line, _, _ in plan])
     fulfillment = Fulfillment.objects.create(
         order=order,
         warehouse=warehouse,
@@ -465,12 +469,18 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
         raise OrderNotCancellable(
             f"Order {order.number} has {held} {order.currency} paid: refund it before cancelling."
         )
-    for line in order.lines.select_related("variant"):
+    payment_links_withdraw(order=order, actor=actor)
+    lines = list(order.lines.select_related("variant"))
+    stock_levels_lock(variant_ids=[line.variant_id for line in lines])
+    for line in sorted(lines, key=lambda line: line.variant_id):
         release_line_allocations(line, line.quantity_open, actor, order.number)
     order.status, order.cancelled_at = OrderStatus.CANCELLED, timezone.now()
-    save_with_reason(order, actor, f"Cancelled: {reason}" if reason else "Cancelled")
     message = f"Cancelled: {reason}" if reason else "Cancelled"
+    save_with_reason(order, actor, message)
     order_event_record(order=order, kind=EventKind.CANCELLED, message=message, actor=actor)
+    invoice = Invoice.objects.filter(order=order).first()
+    if invoice is not None:
+        credit_note_cancel_invoice(invoice=invoice, actor=actor)
     return order
 
 

@@ -21,7 +21,8 @@ from sales.models import (
     Refund,
     RefundStatus,
 )
-from sales.services.payments import payment_received, refund_settle
+from sales.services.payments import payment_received
+from sales.services.refunds import refund_settle
 from sales.services.timeline import order_event_record
 
 STRIPE = Actor.system("Stripe")
@@ -31,18 +32,14 @@ def _is_stale(payment: Payment, occurred_at: datetime) -> bool:
     return payment.provider_updated_at is not None and occurred_at < payment.provider_updated_at
 
 
-def _payment_for(facts: PaymentFacts) -> Payment | None:
-    """The payment this PaymentIntent pays: known by its id, or the order's pending link."""
-    payment = (
-        Payment.objects.select_for_update()
-        .filter(stripe_payment_intent_id=facts.payment_intent_id)
-        .first()
-    )
+def _payment_for(facts: PaymentFacts, *, lock: bool) -> Payment | None:
+    """The payment this PaymentIntent pays: known by its id, or the order's open link."""
+    payments = Payment.objects.select_for_update() if lock else Payment.objects.all()
+    payment = payments.filter(stripe_payment_intent_id=facts.payment_intent_id).first()
     if payment is not None or facts.order_id is None:
         return payment
     return (
-        Payment.objects.select_for_update()
-        .filter(
+        payments.filter(
             order_id=facts.order_id,
             provider=PaymentProvider.STRIPE,
             status=PaymentStatus.PENDING,
@@ -53,21 +50,20 @@ def _payment_for(facts: PaymentFacts) -> Payment | None:
     )
 
 
-def _order_of(facts: PaymentFacts) -> Order:
-    order = Order.objects.select_for_update().filter(pk=facts.order_id).first()
-    if order is None:
-        raise DomainError(f"PaymentIntent {facts.payment_intent_id} names no known order.")
-    return order
+def _locked_order_and_payment(facts: PaymentFacts) -> tuple[Order | None, Payment | None]:
+    """Lock the order first, then find its payment (the order every service locks them in;
+    a second delivery racing this one waits here and then finds the payment done)."""
+    seen = _payment_for(facts, lock=False)
+    order_id = seen.order_id if seen is not None else facts.order_id
+    order = Order.objects.select_for_update().filter(pk=order_id).first() if order_id else None
+    return order, _payment_for(facts, lock=True) if order else None
 
 
 @transaction.atomic
 def stripe_payment_succeeded(*, facts: PaymentFacts, occurred_at: datetime) -> Payment:
-    payment = _payment_for(facts)
-    order = (
-        _order_of(facts)
-        if payment is None
-        else Order.objects.select_for_update().get(pk=payment.order_id)
-    )
+    order, payment = _locked_order_and_payment(facts)
+    if order is None:
+        raise DomainError(f"PaymentIntent {facts.payment_intent_id} names no known order.")
     if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
         return payment  # already counted
     payment = payment or Payment(order=order, provider=PaymentProvider.STRIPE)
@@ -96,7 +92,7 @@ def stripe_payment_failed(
     *, payment_intent_id: str, order_id: int | None, message: str, occurred_at: datetime
 ) -> None:
     facts = PaymentFacts(payment_intent_id, "failed", Decimal(0), "", "", None, order_id, "")
-    payment = _payment_for(facts)
+    order, payment = _locked_order_and_payment(facts)
     if (
         payment is None
         or payment.status == PaymentStatus.SUCCEEDED
@@ -106,7 +102,6 @@ def stripe_payment_failed(
     payment.status, payment.failure_message = PaymentStatus.FAILED, message[:500]
     payment.stripe_payment_intent_id, payment.provider_updated_at = payment_intent_id, occurred_at
     save_with_reason(payment, STRIPE, "Payment failed")
-    order = Order.objects.select_for_update().get(pk=payment.order_id)
     if order.payment_status == PaymentState.PENDING:
         order.payment_status = PaymentState.UNPAID
         save_with_reason(order, STRIPE, "Payment failed")
@@ -140,8 +135,9 @@ def stripe_refund_updated(
     *, refund_id: str, status: str, amount: Decimal, payment: Payment
 ) -> Refund | None:
     """Bring a refund to Stripe's status: settle it when it succeeded, mark it failed."""
+    order = Order.objects.select_for_update().get(pk=payment.order_id)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    payment.order = Order.objects.select_for_update().get(pk=payment.order_id)
+    payment.order = order
     refund = Refund.objects.select_for_update().filter(stripe_refund_id=refund_id).first()
     if refund is None and status in ("failed", "canceled"):
         return None

@@ -221,6 +221,18 @@ def stub_checkout_session(stripe_api, session: dict):
     return stripe_api.post(f"{API}/v1/checkout/sessions", json=session)
 
 
+def stub_session_closing(stripe_api, session: dict, *, paid: bool = False):
+    """Stripe's answers when an open payment page is withdrawn: read it back (open, or
+    complete when the customer has just paid), then expire it."""
+    state = "complete" if paid else "open"
+    stripe_api.get(f"{API}/v1/checkout/sessions/{session['id']}", json={**session, "status": state})
+    if not paid:
+        stripe_api.post(
+            f"{API}/v1/checkout/sessions/{session['id']}/expire",
+            json={**session, "status": "expired"},
+        )
+
+
 # --- the flows the webhook tests start from ---------------------------------------------------
 
 

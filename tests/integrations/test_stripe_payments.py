@@ -27,6 +27,7 @@ from sales.models import (
 )
 from sales.services import (
     RefundLineRequest,
+    order_cancel,
     order_fulfil,
     order_mark_paid,
     payment_link_create,
@@ -43,6 +44,7 @@ from tests.integrations.conftest import (
     refund,
     stripe_error,
     stub_checkout_session,
+    stub_session_closing,
 )
 
 
@@ -152,17 +154,66 @@ def test_payment_link_asks_stripe_for_a_checkout_session_for_the_amount_due(
     ) == [("Stripe payment link for 60.95 EUR", "test")]
 
 
-def test_a_second_payment_link_sends_the_next_idempotency_key(stripe_on, stripe_api, order):
-    stub_checkout_session(stripe_api, checkout_session(order=order, amount=6095))
+def test_a_new_payment_link_withdraws_the_open_one_first(stripe_on, stripe_api, order):
+    first = checkout_session(order=order, amount=6095)
+    stub_checkout_session(stripe_api, first)
+    payment_link_create(order=order, actor=SYSTEM)
+    stub_session_closing(stripe_api, first)
 
     payment_link_create(order=order, actor=SYSTEM)
-    payment_link_create(order=order, actor=SYSTEM)
 
-    assert [call.request.headers["Idempotency-Key"] for call in stripe_api.calls] == [
+    calls = [(call.request.method, call.request.url.split("?")[0]) for call in stripe_api.calls]
+    assert calls == [
+        ("POST", f"{API}/v1/checkout/sessions"),
+        ("GET", f"{API}/v1/checkout/sessions/{first['id']}"),
+        ("POST", f"{API}/v1/checkout/sessions/{first['id']}/expire"),
+        ("POST", f"{API}/v1/checkout/sessions"),
+    ]
+    creates = [c for c in stripe_api.calls if c.request.url == f"{API}/v1/checkout/sessions"]
+    assert [c.request.headers["Idempotency-Key"] for c in creates] == [
         f"backoffice-checkout-{order.pk}-1",
         f"backoffice-checkout-{order.pk}-2",
     ]
-    assert Payment.objects.filter(status=PaymentStatus.PENDING).count() == 2
+    assert list(order.payments.order_by("pk").values_list("status", "failure_message")) == [
+        (PaymentStatus.FAILED, "Link withdrawn"),
+        (PaymentStatus.PENDING, ""),
+    ]
+
+
+def test_marking_paid_withdraws_the_open_link(stripe_on, stripe_api, order):
+    session = checkout_session(order=order, amount=6095)
+    stub_checkout_session(stripe_api, session)
+    link = payment_link_create(order=order, actor=SYSTEM)
+    stub_session_closing(stripe_api, session)
+
+    order_mark_paid(order=order, actor=SYSTEM, method="Cash")
+
+    link.refresh_from_db()
+    order.refresh_from_db()
+    assert (link.status, order.payment_status, order.amount_paid) == (
+        PaymentStatus.FAILED,
+        PaymentState.PAID,
+        order.total,
+    )
+
+
+@pytest.mark.parametrize("step", ["mark paid", "cancel"])
+def test_a_link_the_customer_just_paid_blocks_mark_paid_and_cancel(
+    stripe_on, stripe_api, order, step
+):
+    session = checkout_session(order=order, amount=6095)
+    stub_checkout_session(stripe_api, session)
+    payment_link_create(order=order, actor=SYSTEM)
+    stub_session_closing(stripe_api, session, paid=True)
+    before = snapshot(order)
+
+    with pytest.raises(DomainError, match="has just paid order"):
+        if step == "mark paid":
+            order_mark_paid(order=order, actor=SYSTEM)
+        else:
+            order_cancel(order=order, actor=SYSTEM)
+
+    assert snapshot(order) == before
 
 
 def test_payment_link_with_stripe_off_is_refused_and_stores_nothing(stripe_off, stripe_api, order):
@@ -362,8 +413,10 @@ def test_a_refund_pending_at_stripe_is_recorded_but_not_settled(stripe_api, paid
     )
     assert CreditNote.objects.count() == 0
     tee.refresh_from_db()
-    assert tee.quantity_cancelled == 1
-    assert StockMovement.objects.count() == ledger + 1
+    # Its units stay reserved until Stripe says the refund went through.
+    assert (tee.quantity_cancelled, tee.quantity_open) == (0, 2)
+    assert StockMovement.objects.count() == ledger
+    assert list(made.lines.values_list("line", "quantity")) == [(tee.pk, 1)]
     assert list(order.events.filter(kind=EventKind.REFUNDED).values_list("message", flat=True)) == [
         "Refunded 23.88 EUR (pending at Stripe)"
     ]

@@ -589,7 +589,11 @@ def test_an_unsaved_warehouse_is_refused(stocked, service):
     assert stock_state() == before
 
 
-@pytest.mark.parametrize("service", SERVICES)
+# Releasing and shipping only empty what a closed warehouse still holds for orders.
+FILLING = [name for name in SERVICES if name not in ("release", "ship")]
+
+
+@pytest.mark.parametrize("service", FILLING)
 @pytest.mark.parametrize("given_as", ["code", "object"])
 def test_an_inactive_warehouse_is_refused(stocked, service, given_as):
     closed = WarehouseFactory(code="closed", active=False)
@@ -781,3 +785,28 @@ def test_product_set_status_refuses_an_unknown_status():
     assert str(caught.value) == "'published' is not a product status."
     assert Product.objects.get().status == "draft"
     assert product.history.count() == history
+
+
+def test_reservations_in_a_closed_warehouse_can_still_ship_or_be_released(stocked, main, east):
+    stock_allocate(variant=stocked, warehouse=east, quantity=2, actor=SYSTEM)
+    Warehouse.objects.filter(pk=east.pk).update(active=False)  # closed before this change
+
+    stock_ship(variant=stocked, warehouse=east, quantity=1, actor=SYSTEM)
+    stock_release(variant=stocked, warehouse=east, quantity=1, actor=SYSTEM)
+
+    assert StockLevel.objects.get(variant=stocked, warehouse=east).on_hand == 4
+    assert StockLevel.objects.get(variant=stocked, warehouse=east).allocated == 0
+
+
+def test_a_warehouse_holding_reservations_cannot_be_closed(stocked, main, east):
+    main.active = False
+    before = stock_state()
+
+    with pytest.raises(DomainError, match="holds stock allocated to orders on 1 row"):
+        warehouse_save(warehouse=main, actor=SYSTEM)
+
+    assert Warehouse.objects.get(pk=main.pk).active is True
+    assert stock_state() == before
+    east.active = False
+    warehouse_save(warehouse=east, actor=SYSTEM)  # nothing reserved there
+    assert Warehouse.objects.get(pk=east.pk).active is False

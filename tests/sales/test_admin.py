@@ -158,8 +158,8 @@ def test_a_merchant_takes_an_order_from_draft_to_refund(client, merchant, shop):
     timeline = list(order.events.values_list("kind", flat=True))
     assert timeline == [
         "credit_note",
-        "invoiced",
         "refunded",
+        "invoiced",
         "fulfilled",
         "paid",
         "placed",
@@ -278,3 +278,56 @@ def test_sales_lists_run_a_constant_number_of_queries(client, merchant, shop):
     add_orders(6)
     many = {url: _queries(client, url) for url in lists}
     assert many == few
+
+
+def _draft_form(draft, customer, lines, **extra):
+    form = {
+        "customer": customer.pk,
+        "shipping": "6.00",
+        "shipping_tax_rate": "20",
+        "source_reference": "PHONE-12",
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": str(sum(1 for line in lines if line[0])),
+        **empty_record_formsets(),
+        **extra,
+    }
+    for row, (line_id, variant, quantity) in enumerate(lines):
+        form.update(
+            {
+                f"lines-{row}-id": line_id or "",
+                f"lines-{row}-order": draft.pk,
+                f"lines-{row}-variant": variant.pk,
+                f"lines-{row}-quantity": str(quantity),
+                f"lines-{row}-discount": "0",
+            }
+        )
+    return form
+
+
+def test_a_draft_is_edited_in_place_and_repriced(client, merchant, shop, settings):
+    settings.PRICES_INCLUDE_TAX = True
+    draft = shop.draft((shop.tee, 1), shipping=Decimal("6.00"), shipping_tax_rate=Decimal("20"))
+    client.force_login(merchant)
+    other = CustomerFactory()
+    line = draft.lines.get()
+    url = f"/admin/sales/order/{draft.pk}/change/"
+
+    edited = _draft_form(draft, other, [(line.pk, shop.tee, 3), (None, shop.mug, 1)])
+    assert client.post(url, edited).status_code == 302
+    # Saved again as the page now shows it: nothing moves (shipping is not taxed twice).
+    lines = [(line.pk, line.variant, line.quantity) for line in draft.lines.all()]
+    assert client.post(url, _draft_form(draft, other, lines)).status_code == 302
+
+    draft.refresh_from_db()
+    assert (draft.customer, draft.source_reference, draft.channel) == (
+        other,
+        "PHONE-12",
+        shop.channel,
+    )
+    assert sorted(draft.lines.values_list("sku", "quantity")) == [("MUG", 1), ("TEE-M", 3)]
+    # Prices include tax: 3 × 19.90 + 12.50 + 6.00 shipping.
+    assert (draft.shipping, draft.shipping_tax, draft.total) == (
+        Decimal("6.00"),
+        Decimal("1.00"),
+        Decimal("78.20"),
+    )

@@ -11,13 +11,16 @@ from sales.models import (
     CreditNote,
     DocumentSequence,
     Invoice,
+    Order,
     OrderStatus,
+    Payment,
     PaymentState,
     Refund,
 )
 from sales.services import (
     RefundLineRequest,
     invoice_issue,
+    order_cancel,
     order_fulfil,
     order_mark_paid,
     payment_refund,
@@ -202,3 +205,62 @@ def test_nothing_is_refunded_twice(shipped):
         payment_refund(payment=payment, actor=SYSTEM, amount=Decimal("1"))
 
     assert money_state(order, payment) == before
+
+
+def test_refunding_a_line_unit_by_unit_gives_back_exactly_its_total(shop):
+    order = shop.placed((shop.mug, 3))  # 37.50 + 2.06 tax = 39.56: not a multiple of 3
+    payment = order_mark_paid(order=order, actor=SYSTEM)
+    order_fulfil(order=order, warehouse=shop.main, actor=SYSTEM)
+    line = order.lines.get()
+
+    refunds = [
+        payment_refund(
+            payment=payment, actor=SYSTEM, lines=[RefundLineRequest(line=line, quantity=1)]
+        )
+        for _ in range(3)
+    ]
+
+    assert [r.amount for r in refunds] == [Decimal("13.19"), Decimal("13.18"), Decimal("13.19")]
+    assert sum(r.amount for r in refunds) == line.total
+    taxes = [r.credit_note.tax for r in refunds]
+    assert sum(taxes) == line.tax == Decimal("2.06")
+    order.refresh_from_db()
+    assert (order.payment_status, order.amount_refunded) == (PaymentState.REFUNDED, order.total)
+
+
+def test_cancelling_an_invoiced_order_credits_its_invoice(shop):
+    order = shop.placed((shop.tee, 1), shipping=Decimal("5"), shipping_tax_rate=Decimal("20"))
+    invoice = invoice_issue(order=order, actor=SYSTEM)
+
+    order_cancel(order=order, actor=SYSTEM)
+
+    note = CreditNote.objects.get()
+    assert (note.invoice, note.refund, note.reason, note.total) == (
+        invoice,
+        None,
+        "Order cancelled",
+        invoice.total,
+    )
+    assert list(note.lines.values_list("description", "total")) == list(
+        invoice.lines.values_list("description", "total")
+    )
+
+
+def test_refunding_a_payment_received_twice_credits_nothing(shop):
+    order = shop.placed((shop.mug, 1))
+    first = order_mark_paid(order=order, actor=SYSTEM)
+    # The customer also paid by card: a second payment the shop did not ask for.
+    second = Payment.objects.create(
+        order=order, provider="manual", status="succeeded", amount=first.amount
+    )
+    Order.objects.filter(pk=order.pk).update(amount_paid=first.amount * 2)
+    invoice_issue(order=order, actor=SYSTEM)
+
+    payment_refund(payment=second, actor=SYSTEM)
+
+    order.refresh_from_db()
+    assert (order.payment_status, order.amount_paid - order.amount_refunded) == (
+        PaymentState.PAID,
+        order.total,
+    )
+    assert CreditNote.objects.count() == 0

@@ -1,11 +1,14 @@
 """Orders and documents under concurrency, on PostgreSQL with real transactions."""
 
+import contextlib
+import threading
 from io import StringIO
 
 from django.core.management import call_command
 
-from sales.models import Invoice, LineAllocation, OrderStatus
-from sales.services import OutOfStock, invoice_issue, order_place
+from sales.models import Invoice, LineAllocation, Order, OrderStatus
+from sales.services import OutOfStock, invoice_issue, order_cancel, order_place
+from sales.services import orders as orders_module
 from tests.concurrency import POSTGRES_RACES, run_together
 from tests.sales.conftest import SYSTEM, stock_of
 
@@ -49,3 +52,44 @@ def test_two_orders_for_the_last_unit_exactly_one_wins(shop):
     output = StringIO()
     call_command("check_stock_integrity", stdout=output)
     assert "match the ledger" in output.getvalue()
+
+
+def pause_after_first_stock_move(monkeypatch, names):
+    """Make each thread wait for the other after its first stock move, so both are inside
+    their transactions, holding their first locks, before either takes a second one. A thread
+    that cannot get there (it waits on a lock the other holds) lets the other go on."""
+    barrier = threading.Barrier(2, timeout=3)
+    moved = threading.local()
+
+    def pausing(move):
+        def wrapper(**kwargs):
+            result = move(**kwargs)
+            if not getattr(moved, "once", False):
+                moved.once = True
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.wait()
+            return result
+
+        return wrapper
+
+    for name in names:
+        monkeypatch.setattr(orders_module, name, pausing(getattr(orders_module, name)))
+
+
+def test_placing_and_cancelling_the_same_variants_at_once_never_deadlock(shop, monkeypatch):
+    """Placing allocates the tee then the mug; cancelling an order whose lines list the mug
+    first releases them too. Both lock every stock row of their variants up front, in one
+    order, so neither can hold one row while waiting for the other's."""
+    placed = shop.placed((shop.mug, 1), (shop.tee, 1))
+    draft = shop.draft((shop.tee, 1), (shop.mug, 1))
+    pause_after_first_stock_move(monkeypatch, ["stock_allocate", "stock_release"])
+    steps = [
+        lambda: order_cancel(order=placed, actor=SYSTEM),
+        lambda: order_place(order=draft, actor=SYSTEM),
+    ]
+
+    run_together(2, lambda which: steps[which]())
+
+    assert Order.objects.get(pk=placed.pk).status == OrderStatus.CANCELLED
+    assert Order.objects.get(pk=draft.pk).status == OrderStatus.PLACED
+    assert stock_of(shop.mug, shop.main) == (10, 1)
