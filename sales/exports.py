@@ -26,7 +26,7 @@ def document_xlsx(document, title: str) -> bytes:
         ("Issued", document.issued_at.replace(tzinfo=None)),
         ("Order", document.order.number),
         ("Customer", _escaped(document.customer_name)),
-        ("Email", document.customer_email),
+        ("Email", _escaped(document.customer_email)),
         ("Address", _escaped(document.billing_address.replace("\n", ", "))),
         ("Currency", document.currency),
     ]:
