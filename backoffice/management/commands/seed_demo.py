@@ -3,8 +3,12 @@
 Idempotent: a second run finds everything in place and changes nothing. Refuses to run in
 production mode, where demo logins with a known password would be a hole.
 
+The demo catalog is dated as received a week before the demo's first order, and the sales
+demo (two channels, about 300 customers, about 2,000 orders over the last twelve months) is
+played through the services with the clock set to each step's moment: see `sales.demo.clock`.
+
 `--variants N` adds N synthetic variants (SYN-…) on top, a large catalog for benchmarks;
-each run adds N more.
+`--orders N` adds N synthetic orders (SYN-…) with several lines each. Each run adds N more.
 """
 
 from django.conf import settings
@@ -13,7 +17,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from backoffice import roles
+from backoffice.exceptions import DomainError
 from inventory.demo import catalog_summary, seed_demo_catalog, seed_synthetic_catalog
+from sales.demo import (
+    clock_at,
+    opening_moment,
+    sales_summary,
+    seed_demo_sales,
+    seed_synthetic_orders,
+)
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo logins, refused in production mode
 
@@ -26,7 +38,10 @@ DEMO_USERS = {
 
 
 class Command(BaseCommand):
-    help = "Create the demo users and the demo catalog with its stock. Safe to run twice."
+    help = (
+        "Create the demo users, the demo catalog with its stock, and a year of demo orders. "
+        "Safe to run twice."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -41,6 +56,18 @@ class Command(BaseCommand):
             action="store_true",
             help="Only the demo logins, without the demo catalog (quicker, e.g. for tests).",
         )
+        parser.add_argument(
+            "--no-sales",
+            action="store_true",
+            help="Without the demo channels, customers and orders (quicker, e.g. for tests).",
+        )
+        parser.add_argument(
+            "--orders",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also add N synthetic orders (two to six lines each) for benchmarks.",
+        )
 
     def handle(self, *args, **options):
         if settings.PRODUCTION_MODE:
@@ -48,17 +75,35 @@ class Command(BaseCommand):
                 "seed_demo refuses to run in production mode (DATABASE_URL is set and "
                 "DJANGO_DEBUG is off): it would create logins with a known password."
             )
-        if options["variants"] < 0:
-            raise CommandError(f"--variants must be zero or more, not {options['variants']}.")
+        for option in ("variants", "orders"):
+            if options[option] < 0:
+                raise CommandError(f"--{option} must be zero or more, not {options[option]}.")
         with transaction.atomic():
             created = [username for username in DEMO_USERS if self.ensure_user(username)]
-        catalog_created = not options["no_catalog"] and seed_demo_catalog()
+        catalog_created = False
+        if not options["no_catalog"]:
+            with clock_at(opening_moment()):
+                catalog_created = seed_demo_catalog()
         if options["variants"]:
             seed_synthetic_catalog(options["variants"], self.stdout)
+        with_sales = not options["no_catalog"] and not options["no_sales"]
+        sales_created = with_sales and seed_demo_sales()
+        if options["orders"]:
+            try:
+                seed_synthetic_orders(options["orders"], self.stdout)
+            except DomainError as error:
+                raise CommandError(str(error)) from error
         self.print_logins(created)
         if not options["no_catalog"] or options["variants"]:
             state = "created" if catalog_created else "already there"
             self.stdout.write(f"{catalog_summary()} (demo catalog {state})")
+        if with_sales or options["orders"]:
+            state = ""
+            if with_sales:
+                state = (
+                    " (demo orders created)" if sales_created else " (demo orders already there)"
+                )
+            self.stdout.write(f"{sales_summary()}{state}")
 
     def ensure_user(self, username: str) -> bool:
         role, superuser, first_name = DEMO_USERS[username]
