@@ -5,6 +5,7 @@ import socket
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 from backoffice.management.commands.seed_demo import DEMO_PASSWORD
@@ -90,3 +91,6 @@ def page(chromium_path, monkeypatch):
             yield browser.new_page()
         finally:
             browser.close()
+            # While Playwright's loop runs, the ORM works on a connection of that context:
+            # close it here, or the test database could not be dropped at the end.
+            connections.close_all()
