@@ -52,7 +52,13 @@ SIDEBAR_AREAS: list[tuple[str, list[SidebarEntry]]] = [
         ],
     ),
     ("Reports", []),
-    ("Integrations", [SidebarEntry("integrations.StripeEvent", "webhook", "Stripe events")]),
+    (
+        "Integrations",
+        [
+            SidebarEntry("integrations.ApiClient", "key", "API keys"),
+            SidebarEntry("integrations.StripeEvent", "webhook", "Stripe events"),
+        ],
+    ),
     (
         "Administration",
         [

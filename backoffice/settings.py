@@ -243,6 +243,12 @@ INVOICE_SERIES = env.str("INVOICE_SERIES", default="INV")
 CREDIT_NOTE_SERIES = env.str("CREDIT_NOTE_SERIES", default="CN")
 ORDER_SERIES = env.str("ORDER_SERIES", default="SO")
 
+# --- storefront API -------------------------------------------------------------------------
+
+# Requests each API key may make (Ninja's throttle syntax: number/s, /m, /h or /d).
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/m")
+API_MAX_PAGE_SIZE = 200
+
 # --- email ----------------------------------------------------------------------------------
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

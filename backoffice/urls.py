@@ -3,6 +3,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from backoffice.views import healthz, protected_media
+from integrations.api import api
 from integrations.stripe.webhooks import stripe_webhook
 
 admin.site.index_title = "Dashboard"
@@ -13,4 +14,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("media/<path:path>", protected_media, name="protected-media"),
     path("integrations/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
+    path("api/v1/", api.urls),
 ]

@@ -1,6 +1,103 @@
-"""What the integrations keep: Stripe's webhook events, each recorded once."""
+"""What the integrations keep: storefront API keys and their idempotent order submissions,
+the change log the API's sync feed reads, and Stripe's webhook events."""
 
+from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
+
+from sales.models import Channel, Order
+
+
+class Scope(models.TextChoices):
+    CATALOG_READ = "catalog:read", "Read the catalog"
+    STOCK_READ = "stock:read", "Read stock"
+    ORDERS_READ = "orders:read", "Read the channel's orders"
+    ORDERS_WRITE = "orders:write", "Submit orders"
+
+
+class ApiClient(models.Model):
+    """A storefront's key to the API. The secret is shown once and kept only as a hash; the
+    prefix, shown everywhere, says which key a request used."""
+
+    name = models.CharField(max_length=200)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="api_clients")
+    scopes = models.JSONField(default=list)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+class ApiOrderRequest(models.Model):
+    """An order submitted with an Idempotency-Key: the same key again answers with the same
+    order; the same key with another body is a conflict."""
+
+    api_client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["api_client", "key"], name="one_order_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.order_id}"
+
+
+class ChangeKind(models.TextChoices):
+    CATEGORY = "category", "Category"
+    PRODUCT = "product", "Product"
+    VARIANT = "variant", "Variant"
+    STOCK = "stock", "Stock of a variant"
+    ORDER = "order", "Order"
+
+
+class Change(models.Model):
+    """One row written, in the same transaction, whenever a product, variant, stock level or
+    order is saved or deleted: the log the sync feed reads in order.
+
+    `txid` is the writing transaction's id on PostgreSQL (0 elsewhere): the feed serves only
+    rows of transactions older than every one still running, in (txid, id) order, so a row
+    committed late can never fall behind a cursor that has already passed it.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    txid = models.BigIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=ChangeKind.choices)
+    object_id = models.BigIntegerField()
+    channel_id = models.BigIntegerField(null=True, blank=True)  # an order's channel
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["txid", "id"], name="change_feed_order"),
+            models.Index(fields=["kind", "-id"], name="change_watermark"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} #{self.id}"
 
 
 class StripeEventState(models.TextChoices):

@@ -3,9 +3,18 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import F, IntegerField, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 
-from inventory.models import StockLevel, StockMovement
+from inventory.models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductStatus,
+    ProductVariant,
+    StockLevel,
+    StockMovement,
+)
 
 
 @dataclass(frozen=True)
@@ -51,3 +60,66 @@ def stock_drift_list() -> Iterator[StockDrift]:
             yield StockDrift(
                 f"variant {variant_id}", f"warehouse {warehouse_id}", 0, on_hand, 0, allocated
             )
+
+
+# --- the storefront's view of the catalog -----------------------------------------------------
+
+
+def _available_in_active_warehouses():
+    """Units a storefront may sell: on hand less allocated, per active warehouse, never
+    below zero (a backordered row does not take units from the others)."""
+    levels = StockLevel.objects.filter(variant=OuterRef("pk"), warehouse__active=True)
+    per_row = Greatest(F("on_hand") - F("allocated"), Value(0))
+    total = levels.order_by().values("variant").annotate(total=Sum(per_row)).values("total")
+    return Coalesce(Subquery(total[:1], output_field=IntegerField()), Value(0))
+
+
+def sellable_variants():
+    """Active variants of active products, with `available_n` annotated."""
+    return ProductVariant.objects.filter(
+        active=True, product__status=ProductStatus.ACTIVE
+    ).annotate(available_n=_available_in_active_warehouses())
+
+
+def storefront_product_list():
+    """Active products with their sellable variants (with availability) and images: three
+    queries for a page, whatever its size."""
+    variants = sellable_variants().order_by("position", "id")
+    return (
+        Product.objects.filter(status=ProductStatus.ACTIVE)
+        .prefetch_related(
+            Prefetch("variants", queryset=variants, to_attr="sellable_variants"),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+        )
+        .order_by("updated_at", "id")
+    )
+
+
+def storefront_product_get(id_or_handle: str) -> Product | None:
+    products = storefront_product_list()
+    if id_or_handle.isdigit():
+        return products.filter(pk=int(id_or_handle)).first()
+    return products.filter(handle=id_or_handle).first()
+
+
+def storefront_stock_list():
+    """Sellable variants with their stock rows in active warehouses."""
+    levels = StockLevel.objects.filter(warehouse__active=True).select_related("warehouse")
+    return (
+        sellable_variants()
+        .prefetch_related(Prefetch("stock", queryset=levels.order_by("warehouse__code")))
+        .order_by("id")
+    )
+
+
+def category_tree() -> list[dict]:
+    """Every category as nested nodes, in one query."""
+    nodes = {
+        category.pk: {"category": category, "children": []}
+        for category in Category.objects.order_by("full_path")
+    }
+    roots = []
+    for node in nodes.values():
+        parent = node["category"].parent_id
+        (nodes[parent]["children"] if parent in nodes else roots).append(node)
+    return roots

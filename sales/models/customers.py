@@ -14,6 +14,12 @@ class Channel(models.Model):
     name = models.CharField(max_length=200)
     currency = models.CharField(max_length=3, default=store_currency)
     active = models.BooleanField(default=True)
+    cors_origins = models.TextField(
+        "browser origins",
+        blank=True,
+        help_text="Web origins whose pages may call the storefront API with this channel's "
+        "keys, one per line, e.g. https://shop.example.com.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -21,6 +27,10 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def allowed_origins(self) -> set[str]:
+        return {line.strip().rstrip("/") for line in self.cors_origins.splitlines() if line.strip()}
 
 
 class Customer(models.Model):

@@ -1,0 +1,22 @@
+"""The storefront API at /api/v1/: catalog, stock, orders and the sync feed, for the keys of
+a sales channel. The OpenAPI schema is at /api/v1/openapi.json, the docs at /api/v1/docs."""
+
+from ninja import NinjaAPI
+
+from integrations.api import catalog, changes, orders
+from integrations.api.auth import ApiKeyAuth, PerKeyThrottle
+from integrations.api.http import OrjsonRenderer
+
+api = NinjaAPI(
+    title="Backoffice storefront API",
+    version="1",
+    description=__doc__,
+    urls_namespace="api-v1",
+    auth=ApiKeyAuth(),
+    throttle=[PerKeyThrottle()],
+    renderer=OrjsonRenderer(),
+)
+api.add_router("/", catalog.router)
+api.add_router("/", catalog.stock_router)
+api.add_router("/", orders.router)
+api.add_router("/", changes.router)

@@ -1,0 +1,161 @@
+"""Catalog and stock endpoints: read-only, cached, answered with 304 when nothing changed.
+
+Each endpoint looks at the change watermark first: a client whose copy is current gets a
+304, and a copy rendered since the last change comes from the cache, both without reading
+the catalog itself."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from integrations.api.auth import require_scope
+from integrations.api.http import conditional_json, id_page, keyset_page
+from integrations.api.schemas import (
+    CategoryNode,
+    ErrorOut,
+    ProductOut,
+    ProductPage,
+    StockOut,
+    StockPage,
+    VariantOut,
+)
+from integrations.changes import watermark
+from integrations.models import ChangeKind, Scope
+from inventory import selectors
+from inventory.models import StockLevel
+
+router = Router(tags=["catalog"])
+stock_router = Router(tags=["stock"])
+
+CATALOG = [ChangeKind.CATEGORY, ChangeKind.PRODUCT, ChangeKind.VARIANT, ChangeKind.STOCK]
+STOCK = [ChangeKind.STOCK, ChangeKind.VARIANT, ChangeKind.PRODUCT]
+ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+NOT_FOUND = {**ERRORS, 404: ErrorOut}
+
+
+class ListQuery(Schema):
+    updated_since: datetime | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+def page_size(limit: int) -> int:
+    if not 1 <= limit <= settings.API_MAX_PAGE_SIZE:
+        raise HttpError(422, f"limit must be between 1 and {settings.API_MAX_PAGE_SIZE}.")
+    return limit
+
+
+class Nodes(list):
+    """A list of schemas that renders like one (for the shared conditional answer)."""
+
+    def model_dump(self, **kwargs):
+        return [node.model_dump(**kwargs) for node in self]
+
+
+@router.get("/categories", response={200: list[CategoryNode], 304: None, **ERRORS})
+def categories(request):
+    """Every category, as a tree."""
+    require_scope(request, Scope.CATALOG_READ)
+    return conditional_json(
+        request,
+        watermark([ChangeKind.CATEGORY]),
+        lambda: Nodes(CategoryNode.from_node(node) for node in selectors.category_tree()),
+        cached=True,
+    )
+
+
+@router.get("/products", response={200: ProductPage, 304: None, **ERRORS})
+def products(request, query: Query[ListQuery]):
+    """Active products, oldest change first; follow `next` to page on, and pass
+    `updated_since` to fetch only what changed."""
+    require_scope(request, Scope.CATALOG_READ)
+    limit = page_size(query.limit)
+
+    def build():
+        rows = selectors.storefront_product_list()
+        if query.updated_since:
+            rows = rows.filter(updated_at__gte=query.updated_since)
+        page, next_cursor = keyset_page(rows, query.cursor, limit)
+        return ProductPage(items=[ProductOut.from_product(p) for p in page], next=next_cursor)
+
+    return conditional_json(request, watermark(CATALOG), build, cached=True)
+
+
+def _found(row, what: str):
+    if row is None:
+        raise HttpError(404, what)
+    return row
+
+
+@router.get("/products/{id_or_handle}", response={200: ProductOut, 304: None, **NOT_FOUND})
+def product(request, id_or_handle: str):
+    """One active product, by id or handle."""
+    require_scope(request, Scope.CATALOG_READ)
+    return conditional_json(
+        request,
+        watermark(CATALOG),
+        lambda: ProductOut.from_product(
+            _found(
+                selectors.storefront_product_get(id_or_handle),
+                f"No published product {id_or_handle!r}.",
+            )
+        ),
+        cached=True,
+    )
+
+
+@router.get("/variants/{sku}", response={200: VariantOut, 304: None, **NOT_FOUND})
+def variant(request, sku: str):
+    """One sellable variant, by SKU."""
+    require_scope(request, Scope.CATALOG_READ)
+    return conditional_json(
+        request,
+        watermark(CATALOG),
+        lambda: VariantOut.from_variant(
+            _found(
+                selectors.sellable_variants().filter(sku=sku).first(),
+                f"No variant for sale with the SKU {sku!r}.",
+            )
+        ),
+        cached=True,
+    )
+
+
+@stock_router.get("/stock", response={200: StockPage, 304: None, **ERRORS})
+def stock(request, query: Query[ListQuery]):
+    """Availability of every sellable variant, per warehouse; `updated_since` keeps the
+    variants whose stock moved since then."""
+    require_scope(request, Scope.STOCK_READ)
+    limit = page_size(query.limit)
+
+    def build():
+        rows = selectors.storefront_stock_list()
+        if query.updated_since:
+            moved = StockLevel.objects.filter(
+                variant=OuterRef("pk"), updated_at__gte=query.updated_since
+            )
+            rows = rows.filter(Exists(moved))
+        page, next_cursor = id_page(rows, query.cursor, limit)
+        return StockPage(items=[StockOut.from_variant(v) for v in page], next=next_cursor)
+
+    return conditional_json(request, watermark(STOCK), build, cached=True)
+
+
+@stock_router.get("/stock/{sku}", response={200: StockOut, 304: None, **NOT_FOUND})
+def stock_of(request, sku: str):
+    """Availability of one sellable variant, by SKU."""
+    require_scope(request, Scope.STOCK_READ)
+    return conditional_json(
+        request,
+        watermark(STOCK),
+        lambda: StockOut.from_variant(
+            _found(
+                selectors.storefront_stock_list().filter(sku=sku).first(),
+                f"No variant for sale with the SKU {sku!r}.",
+            )
+        ),
+        cached=True,
+    )

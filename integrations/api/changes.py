@@ -1,0 +1,103 @@
+"""The sync feed: everything a storefront's copy must apply, in order, since its cursor.
+
+Each change names a product, variant, stock of a variant or order, with its current state —
+or `deleted: true` when it left the storefront's view (deleted, unpublished, made inactive).
+Replaying the feed from the start rebuilds exactly what the API would list now.
+"""
+
+from django.db.models import Q
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from integrations.api.catalog import page_size
+from integrations.api.http import cursor_decode, cursor_encode
+from integrations.api.schemas import (
+    ChangeOut,
+    ChangesPage,
+    ErrorOut,
+    OrderOut,
+    ProductOut,
+    StockOut,
+    VariantOut,
+)
+from integrations.changes import settled_changes
+from integrations.models import ApiClient, ChangeKind, Scope
+from inventory import selectors
+from sales.selectors import channel_order_list
+
+router = Router(tags=["sync"])
+
+KINDS_BY_SCOPE = {
+    Scope.CATALOG_READ: [ChangeKind.PRODUCT, ChangeKind.VARIANT],
+    Scope.STOCK_READ: [ChangeKind.STOCK],
+    Scope.ORDERS_READ: [ChangeKind.ORDER],
+}
+
+
+class FeedQuery(Schema):
+    since: str | None = None
+    limit: int = 100
+
+
+def _visible_changes(client: ApiClient):
+    kinds = [
+        kind for scope, kinds in KINDS_BY_SCOPE.items() if client.has_scope(scope) for kind in kinds
+    ]
+    if not kinds:
+        raise HttpError(403, "This key has no scope that the feed serves.")
+    changes = settled_changes().filter(kind__in=kinds)
+    if ChangeKind.ORDER in kinds:
+        changes = changes.exclude(kind=ChangeKind.ORDER, channel_id__isnull=True).exclude(
+            Q(kind=ChangeKind.ORDER) & ~Q(channel_id=client.channel_id)
+        )
+    return changes
+
+
+def _states(client: ApiClient, ids_by_kind: dict[str, set[int]]) -> dict:
+    """The current state of every object named, by (kind, id); absent: gone from view."""
+    states = {}
+    products = selectors.storefront_product_list().filter(pk__in=ids_by_kind[ChangeKind.PRODUCT])
+    states.update({(ChangeKind.PRODUCT, p.pk): ProductOut.from_product(p) for p in products})
+    variants = selectors.sellable_variants().filter(pk__in=ids_by_kind[ChangeKind.VARIANT])
+    states.update({(ChangeKind.VARIANT, v.pk): VariantOut.from_variant(v) for v in variants})
+    stock = selectors.storefront_stock_list().filter(pk__in=ids_by_kind[ChangeKind.STOCK])
+    states.update({(ChangeKind.STOCK, v.pk): StockOut.from_variant(v) for v in stock})
+    orders = channel_order_list(client.channel_id).filter(pk__in=ids_by_kind[ChangeKind.ORDER])
+    states.update({(ChangeKind.ORDER, o.pk): OrderOut.from_order(o) for o in orders})
+    return states
+
+
+@router.get(
+    "/changes",
+    response={200: ChangesPage, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+)
+def changes(request, query: Query[FeedQuery]):
+    """What changed since `since` (omit it to start from the beginning), oldest first."""
+    client: ApiClient = request.auth
+    limit = page_size(query.limit)
+    rows = _visible_changes(client)
+    if query.since:
+        txid, pk = cursor_decode(query.since, int, int)
+        rows = rows.filter(Q(txid__gt=txid) | Q(txid=txid, id__gt=pk))
+    page = list(rows[: limit + 1].values_list("txid", "id", "kind", "object_id"))
+    has_more = len(page) > limit
+    page = page[:limit]
+    latest = {}  # the last mention of each object wins: its current state is what counts
+    for _, _, kind, object_id in page:
+        latest.pop((kind, object_id), None)
+        latest[(kind, object_id)] = True
+    ids_by_kind = {kind: set() for kind in ChangeKind.values}
+    for kind, object_id in latest:
+        ids_by_kind[kind].add(object_id)
+    states = _states(client, ids_by_kind)
+    items = [_item(kind, object_id, states.get((kind, object_id))) for kind, object_id in latest]
+    next_cursor = (
+        cursor_encode(page[-1][0], page[-1][1]) if page else (query.since or cursor_encode(0, 0))
+    )
+    return ChangesPage(changes=items, next=next_cursor, has_more=has_more)
+
+
+def _item(kind: str, object_id: int, state) -> ChangeOut:
+    if state is None:
+        return ChangeOut(type=kind, id=object_id, deleted=True)
+    return ChangeOut(type=kind, id=object_id, deleted=False, **{kind: state})

@@ -1,0 +1,315 @@
+"""What the storefront API says, field by field. Nothing leaves the API that is not declared
+here: no cost, no internal notes, no other channel's data, no unpublished product."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+
+class ErrorOut(Schema):
+    detail: str | list[dict] = Field(description="What was wrong, for a person to read.")
+
+
+# --- catalog ----------------------------------------------------------------------------------
+
+
+class CategoryNode(Schema):
+    id: int
+    name: str
+    slug: str
+    path: str
+    children: list["CategoryNode"] = []
+
+    @staticmethod
+    def from_node(node: dict) -> "CategoryNode":
+        category = node["category"]
+        return CategoryNode(
+            id=category.pk,
+            name=category.name,
+            slug=category.slug,
+            path=category.full_path or category.name,
+            children=[CategoryNode.from_node(child) for child in node["children"]],
+        )
+
+
+class ImageOut(Schema):
+    id: int
+    url: str
+    alt_text: str
+    position: int
+    variant_id: int | None
+
+
+class VariantOut(Schema):
+    id: int
+    product_id: int
+    sku: str | None
+    barcode: str
+    options: list[str] = Field(description="Values of the product's options, in order.")
+    price: Decimal
+    compare_at_price: Decimal | None
+    currency: str
+    weight: Decimal | None
+    weight_unit: str
+    inventory_policy: str = Field(description="deny: not sold beyond stock; continue: backorders.")
+    available: int = Field(description="Units on hand less those allocated, in all warehouses.")
+    updated_at: datetime
+
+    @staticmethod
+    def from_variant(variant) -> "VariantOut":
+        return VariantOut(
+            id=variant.pk,
+            product_id=variant.product_id,
+            sku=variant.sku,
+            barcode=variant.barcode,
+            options=variant.option_values,
+            price=variant.price,
+            compare_at_price=variant.compare_at_price,
+            currency=variant.currency,
+            weight=variant.weight,
+            weight_unit=variant.weight_unit,
+            inventory_policy=variant.inventory_policy,
+            available=variant.available_n,
+            updated_at=variant.updated_at,
+        )
+
+
+class ProductOut(Schema):
+    id: int
+    handle: str
+    title: str
+    description_html: str
+    vendor: str
+    product_type: str
+    tags: list[str]
+    category_id: int | None
+    options: list[str] = Field(description="Option names, e.g. Size, Color.")
+    seo_title: str
+    seo_description: str
+    variants: list[VariantOut]
+    images: list[ImageOut]
+    updated_at: datetime
+
+    @staticmethod
+    def from_product(product) -> "ProductOut":
+        return ProductOut(
+            id=product.pk,
+            handle=product.handle,
+            title=product.title,
+            description_html=product.description,
+            vendor=product.vendor,
+            product_type=product.product_type,
+            tags=product.tag_list,
+            category_id=product.category_id,
+            options=product.option_names,
+            seo_title=product.seo_title,
+            seo_description=product.seo_description,
+            variants=[VariantOut.from_variant(v) for v in product.sellable_variants],
+            images=[
+                ImageOut(
+                    id=image.pk,
+                    url=image.url,
+                    alt_text=image.alt_text,
+                    position=image.position,
+                    variant_id=image.variant_id,
+                )
+                for image in product.images.all()
+            ],
+            updated_at=product.updated_at,
+        )
+
+
+class ProductPage(Schema):
+    items: list[ProductOut]
+    next: str | None = Field(description="Pass as `cursor` for the next page; null at the end.")
+
+
+# --- stock ------------------------------------------------------------------------------------
+
+
+class WarehouseStockOut(Schema):
+    warehouse: str
+    available: int
+
+
+class StockOut(Schema):
+    variant_id: int
+    sku: str | None
+    available: int
+    warehouses: list[WarehouseStockOut]
+
+    @staticmethod
+    def from_variant(variant) -> "StockOut":
+        return StockOut(
+            variant_id=variant.pk,
+            sku=variant.sku,
+            available=variant.available_n,
+            warehouses=[
+                WarehouseStockOut(warehouse=level.warehouse.code, available=max(level.available, 0))
+                for level in variant.stock.all()
+            ],
+        )
+
+
+class StockPage(Schema):
+    items: list[StockOut]
+    next: str | None
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+class AddressSchema(Schema):
+    name: str = Field(max_length=200, min_length=1)
+    company: str = Field("", max_length=200)
+    line1: str = Field(max_length=200, min_length=1)
+    line2: str = Field("", max_length=200)
+    postal_code: str = Field("", max_length=20)
+    city: str = Field(max_length=100, min_length=1)
+    region: str = Field("", max_length=100)
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166 code, e.g. FR.")
+    phone: str = Field("", max_length=50)
+
+
+class CustomerOut(Schema):
+    email: str
+    first_name: str
+    last_name: str
+
+
+class OrderLineOut(Schema):
+    sku: str
+    title: str
+    options: str
+    quantity: int
+    unit_price: Decimal
+    tax_rate: Decimal
+    discount: Decimal
+    total: Decimal
+    quantity_fulfilled: int
+
+
+class ShipmentOut(Schema):
+    warehouse: str
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    source_reference: str
+    status: str
+    payment_status: str
+    fulfilment_status: str
+    currency: str
+    subtotal: Decimal
+    discount: Decimal
+    shipping: Decimal
+    tax: Decimal
+    total: Decimal
+    placed_at: datetime | None
+    updated_at: datetime
+    customer: CustomerOut
+    shipping_address: AddressSchema | None
+    lines: list[OrderLineOut]
+    shipments: list[ShipmentOut]
+
+    @staticmethod
+    def from_order(order) -> "OrderOut":
+        return OrderOut(
+            **{field: getattr(order, field) for field in ORDER_FIELDS},
+            customer=CustomerOut(
+                email=order.customer.email,
+                first_name=order.customer.first_name,
+                last_name=order.customer.last_name,
+            ),
+            shipping_address=_address(order.shipping_address),
+            lines=[
+                OrderLineOut(**{f: getattr(line, f) for f in LINE_FIELDS})
+                for line in order.lines.all()
+            ],
+            shipments=[
+                ShipmentOut(
+                    warehouse=shipment.warehouse.code,
+                    carrier=shipment.carrier,
+                    tracking_number=shipment.tracking_number,
+                    shipped_at=shipment.shipped_at,
+                )
+                for shipment in order.fulfillments.all()
+            ],
+        )
+
+
+ORDER_FIELDS = (
+    "id",
+    "number",
+    "source_reference",
+    "status",
+    "payment_status",
+    "fulfilment_status",
+    "currency",
+    "subtotal",
+    "discount",
+    "shipping",
+    "tax",
+    "total",
+    "placed_at",
+    "updated_at",
+)
+LINE_FIELDS = tuple(OrderLineOut.model_fields)
+
+
+def _address(address) -> AddressSchema | None:
+    if address is None:
+        return None
+    return AddressSchema(**{field: getattr(address, field) for field in AddressSchema.model_fields})
+
+
+class OrderPage(Schema):
+    items: list[OrderOut]
+    next: str | None
+
+
+class CustomerIn(Schema):
+    email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    first_name: str = Field("", max_length=150)
+    last_name: str = Field("", max_length=150)
+    phone: str = Field("", max_length=50)
+
+
+class OrderLineIn(Schema):
+    sku: str = Field(min_length=1, max_length=100)
+    quantity: int = Field(gt=0, le=10_000)
+
+
+class OrderIn(Schema):
+    customer: CustomerIn
+    shipping_address: AddressSchema
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
+    shipping: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    shipping_tax_rate: Decimal = Field(Decimal(0), ge=0, le=100, max_digits=6, decimal_places=3)
+    source_reference: str = Field("", max_length=200)
+
+
+# --- the change feed --------------------------------------------------------------------------
+
+
+class ChangeOut(Schema):
+    type: str = Field(description="product, variant, stock or order.")
+    id: int = Field(description="The id of the product, variant or order (stock: the variant).")
+    deleted: bool = Field(
+        description="Gone from the storefront's view: deleted, unpublished or made inactive."
+    )
+    product: ProductOut | None = None
+    variant: VariantOut | None = None
+    stock: StockOut | None = None
+    order: OrderOut | None = None
+
+
+class ChangesPage(Schema):
+    changes: list[ChangeOut]
+    next: str = Field(description="Pass as `since` next time; it only moves forward.")
+    has_more: bool
