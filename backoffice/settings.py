@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "corsheaders",
     "backoffice.apps.BackofficeConfig",
     "inventory",
     "sales",
@@ -69,6 +70,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, as django-cors-headers asks; it answers the API's preflights.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -248,6 +251,16 @@ ORDER_SERIES = env.str("ORDER_SERIES", default="SO")
 # Requests each API key may make (Ninja's throttle syntax: number/s, /m, /h or /d).
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/m")
 API_MAX_PAGE_SIZE = 200
+# Browser access: only the API, only from origins a channel lists (integrations/cors.py).
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_HEADERS = [
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "if-none-match",
+    "if-modified-since",
+]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 
 # --- email ----------------------------------------------------------------------------------
 

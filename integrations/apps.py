@@ -6,6 +6,7 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self):
-        from integrations import changes
+        from integrations import changes, cors
 
         changes.connect()
+        cors.connect()
