@@ -51,7 +51,13 @@ SIDEBAR_AREAS: list[tuple[str, list[SidebarEntry]]] = [
             SidebarEntry("sales.Channel", "storefront"),
         ],
     ),
-    ("Reports", []),
+    (
+        "Reports",
+        [
+            SidebarEntry("reporting.ReportRun", "summarize", "Reports"),
+            SidebarEntry("reporting.ReportSchedule", "schedule", "Schedules"),
+        ],
+    ),
     (
         "Integrations",
         [

@@ -9,6 +9,7 @@ MERCHANT = "Merchant"
 ACCOUNTANT = "Accountant"
 
 ALL = (OWNER, MERCHANT, ACCOUNTANT)
+DEFAULT_ACTIONS = ("add", "change", "delete", "view")
 
 
 def _ensure_permissions_exist(apps) -> None:
@@ -24,7 +25,11 @@ def _permissions(apps, grants: dict[str, list[str]]):
     permission_model = apps.get_model("auth", "Permission")
     for model_label, actions in grants.items():
         app_label, model_name = model_label.lower().split(".")
-        codenames = [f"{action}_{model_name}" for action in actions]
+        # Django's four actions name a model's permission; anything else is a custom
+        # permission's own codename (declared in the model's Meta.permissions).
+        codenames = [
+            f"{action}_{model_name}" if action in DEFAULT_ACTIONS else action for action in actions
+        ]
         found = permission_model.objects.filter(
             content_type__app_label=app_label, codename__in=codenames
         )

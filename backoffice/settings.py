@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -177,7 +178,20 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_TRACK_STARTED = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "report-schedules": {
+        "task": "reporting.tasks.report_schedules_dispatch_task",
+        "schedule": 300.0,
+    },
+    "report-runs-stale": {
+        "task": "reporting.tasks.report_runs_fail_stale_task",
+        "schedule": 300.0,
+    },
+    "sales-rollups-rebuild": {
+        "task": "reporting.tasks.daily_sales_rebuild_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
 
 # --- files ----------------------------------------------------------------------------------
 
@@ -261,6 +275,9 @@ CORS_ALLOW_HEADERS = [
     "if-modified-since",
 ]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+
+# The address people reach the back office at, for links in emails (scheduled reports).
+BACKOFFICE_BASE_URL = env.str("BACKOFFICE_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- email ----------------------------------------------------------------------------------
 

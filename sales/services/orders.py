@@ -18,6 +18,7 @@ from backoffice.exceptions import DomainError
 from backoffice.history import save_with_reason
 from inventory.models import ProductStatus, ProductVariant, StockLevel, Warehouse
 from inventory.services import stock_allocate, stock_levels_lock, stock_release, stock_ship
+from reporting.rollups import refresh_after_commit
 from sales.models import (
     Address,
     Channel,
@@ -296,6 +297,7 @@ def order_place(*, order: Order, actor: Actor) -> Order:
     if order.total == 0:
         order.payment_status, order.paid_at = PaymentState.PAID, order.placed_at
     save_with_reason(order, actor, "Placed")
+    refresh_after_commit(moment=order.placed_at, channel_id=order.channel_id)
     units = sum(line.quantity for line in lines)
     order_event_record(
         order=order,
@@ -477,6 +479,7 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
     order.status, order.cancelled_at = OrderStatus.CANCELLED, timezone.now()
     message = f"Cancelled: {reason}" if reason else "Cancelled"
     save_with_reason(order, actor, message)
+    refresh_after_commit(moment=order.placed_at, channel_id=order.channel_id)
     order_event_record(order=order, kind=EventKind.CANCELLED, message=message, actor=actor)
     invoice = Invoice.objects.filter(order=order).first()
     if invoice is not None:

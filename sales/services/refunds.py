@@ -23,6 +23,7 @@ from backoffice.history import save_with_reason
 from integrations.stripe import client as stripe_client
 from inventory.models import MovementReason, Warehouse
 from inventory.services import stock_adjust, stock_levels_lock
+from reporting.rollups import refresh_after_commit
 from sales.models import (
     CreditNote,
     EventKind,
@@ -204,6 +205,7 @@ def refund_settle(*, refund: Refund, actor: Actor) -> None:
     order.payment_status = _payment_state(order)
     refresh_progress(order)
     save_with_reason(order, actor, f"Refunded {refund.amount}")
+    refresh_after_commit(moment=refund.created_at, channel_id=order.channel_id)
     invoice = _invoice_of(order, actor)
     credit = _creditable(order, invoice, refund.amount) if invoice else ZERO
     if credit > 0:

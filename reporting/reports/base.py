@@ -1,0 +1,84 @@
+"""What a report is: columns (with their types) and rows, from a query that knows nothing of
+files. The writers (`reporting.writers`) turn any report into xlsx or csv."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+CENT = Decimal("0.01")
+FINANCE = "finance"  # Accountant and Owner
+OPERATIONS = "operations"  # Merchant too
+
+
+def cents(value) -> Decimal:
+    """A database sum of money, exact to the cent (SQLite adds decimals as floats)."""
+    return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    kind: str = "text"  # text, date, datetime, int, money, decimal, percent
+    total: bool = False  # summed in the totals row
+
+
+@dataclass(frozen=True)
+class Parameters:
+    start: date
+    end: date  # inclusive
+    channel_id: int | None = None
+    grouping: str = "day"  # day, week or month (sales summary)
+    preset: str = "custom"
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise ValueError(f"The period ends ({self.end}) before it starts ({self.start}).")
+
+    @property
+    def since(self) -> datetime:
+        """The start of the first day, in the shop's time zone."""
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def until(self) -> datetime:
+        """The start of the day after the last one (an exclusive bound)."""
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    def as_dict(self) -> dict:
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "channel_id": self.channel_id,
+            "grouping": self.grouping,
+            "preset": self.preset,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Parameters":
+        return cls(
+            start=date.fromisoformat(data["start"]),
+            end=date.fromisoformat(data["end"]),
+            channel_id=data.get("channel_id"),
+            grouping=data.get("grouping", "day"),
+            preset=data.get("preset", "custom"),
+        )
+
+
+class Report:
+    """A report kind. Subclasses name themselves and their columns and yield rows in column
+    order, streaming from the database so memory stays flat whatever the period."""
+
+    kind: str
+    title: str
+    audience: str
+    columns: list[Column]
+    description: str = ""
+
+    def rows(self, parameters: Parameters) -> Iterator[tuple]:
+        raise NotImplementedError
+
+    def describe(self, parameters: Parameters) -> str:
+        return f"{self.title}, {parameters.start} to {parameters.end}"

@@ -1,0 +1,288 @@
+"""Requesting, running and scheduling reports.
+
+A request creates a queued run and, once committed, sends it to a worker on the bulk queue.
+The worker writes the file to a temporary file, stores it (S3 in production), and records
+its size and checksum. Progress and a heartbeat are written as it goes, in their own small
+commits, so the admin can show them and a run whose worker died can be told from a slow one.
+"""
+
+import hashlib
+import logging
+import tempfile
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from backoffice.actors import Actor
+from backoffice.exceptions import DomainError
+from reporting.models import Frequency, ReportFormat, ReportRun, ReportSchedule, RunStatus
+from reporting.periods import PRESETS, period_for
+from reporting.reports import CATALOGUE, FINANCE, Parameters, Report
+from reporting.writers import WRITERS
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=10)  # no heartbeat for this long: the worker is gone
+FINANCE_PERMISSION = "reporting.request_finance_reports"
+SCHEDULE_HOUR = time(6, 0)  # scheduled reports are ready when the accountant starts the day
+
+
+def report_of(kind: str) -> Report:
+    report = CATALOGUE.get(kind)
+    if report is None:
+        raise DomainError(f"There is no report {kind!r}; the reports are: {', '.join(CATALOGUE)}.")
+    return report
+
+
+def may_request(user, kind: str) -> bool:
+    """Every report for the Accountant and the Owner; the operational ones for the Merchant."""
+    if not user.has_perm("reporting.add_reportrun"):
+        return False
+    return report_of(kind).audience != FINANCE or user.has_perm(FINANCE_PERMISSION)
+
+
+def parameters_for(*, preset: str, start=None, end=None, channel_id=None, grouping="day"):
+    """Report parameters from a preset, or from custom dates (preset "custom")."""
+    if preset not in PRESETS:
+        raise DomainError(f"{preset!r} is not a period; use one of: {', '.join(PRESETS)}.")
+    if preset != "custom":
+        start, end = period_for(preset)
+    if start is None or end is None:
+        raise DomainError("Custom dates need both a start and an end.")
+    if grouping not in ("day", "week", "month"):
+        raise DomainError(f"{grouping!r} is not a grouping; use day, week or month.")
+    try:
+        return Parameters(
+            start=start, end=end, channel_id=channel_id, grouping=grouping, preset=preset
+        )
+    except ValueError as error:
+        raise DomainError(str(error)) from error
+
+
+@transaction.atomic
+def report_request(
+    *, kind: str, parameters: Parameters, format: str, actor: Actor, schedule=None
+) -> ReportRun:
+    report_of(kind)
+    if format not in ReportFormat.values:
+        raise DomainError(f"{format!r} is not a report format; use xlsx or csv.")
+    if actor.user is not None and not may_request(actor.user, kind):
+        raise DomainError(f"Your role cannot request the {report_of(kind).title} report.")
+    run = ReportRun.objects.create(
+        kind=kind,
+        parameters=parameters.as_dict(),
+        format=format,
+        requested_by=actor.user,
+        schedule=schedule,
+    )
+    transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from reporting.tasks import report_run_task
+
+    report_run_task.delay(run_id)
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def _claim(run_id: int) -> ReportRun | None:
+    """Take the run for this worker, or None when there is nothing to do (done, failed, or
+    running with a live heartbeat elsewhere)."""
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status in (RunStatus.DONE, RunStatus.FAILED):
+            return None
+        alive = run.heartbeat_at and timezone.now() - run.heartbeat_at < STALE_AFTER
+        if run.status == RunStatus.RUNNING and alive:
+            return None
+        now = timezone.now()
+        run.status, run.started_at, run.heartbeat_at, run.progress = RunStatus.RUNNING, now, now, 1
+        run.error = ""
+        run.save(update_fields=["status", "started_at", "heartbeat_at", "progress", "error"])
+        return run
+
+
+def _progress(run_id: int):
+    def report(rows: int) -> None:
+        # An honest estimate is unknown while rows stream: creep towards 90 % as they come.
+        percent = int(90 * rows / (rows + 20_000)) + 5
+        ReportRun.objects.filter(pk=run_id).update(
+            progress=percent, row_count=rows, heartbeat_at=timezone.now()
+        )
+
+    return report
+
+
+def _metadata(run: ReportRun, report: Report, parameters: Parameters) -> list[tuple]:
+    from sales.models import Channel
+
+    channel = (
+        Channel.objects.filter(pk=parameters.channel_id).first() if parameters.channel_id else None
+    )
+    return [
+        ("Report", report.title),
+        ("What it shows", report.description),
+        ("Period", PRESETS.get(parameters.preset, parameters.preset)),
+        ("From", parameters.start),
+        ("To", parameters.end),
+        ("Grouping", parameters.grouping),
+        ("Channel", channel.name if channel else "All channels"),
+        ("Currency", settings.STORE_CURRENCY),
+        ("Run", run.pk),
+        ("Requested by", run.requested_by.get_username() if run.requested_by else "schedule"),
+        ("Requested at", run.created_at),
+        ("Generated at", timezone.now()),
+    ]
+
+
+def _file_name(run: ReportRun, parameters: Parameters) -> str:
+    return f"{slugify(run.kind)}-{parameters.start}-{parameters.end}-{run.pk}.{run.format}"
+
+
+def report_run_execute(run_id: int) -> ReportRun | None:
+    """Produce the file of a run (the worker's side). Safe to call twice."""
+    run = _claim(run_id)
+    if run is None:
+        return None
+    report, parameters = report_of(run.kind), Parameters.from_dict(run.parameters)
+    try:
+        with tempfile.TemporaryFile() as target:
+            written = WRITERS[run.format](
+                report,
+                parameters,
+                report.rows(parameters),
+                target,
+                _metadata(run, report, parameters),
+                _progress(run.pk),
+            )
+            target.seek(0)
+            checksum = _sha256(target)
+            size = target.seek(0, 2)
+            target.seek(0)
+            run.file.save(_file_name(run, parameters), File(target), save=False)
+    except Exception as error:
+        logger.exception("Report run %s failed", run_id)
+        report_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
+        raise
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.DONE,
+        progress=100,
+        row_count=written.rows,
+        file=run.file.name,
+        checksum=checksum,
+        size=size,
+        finished_at=timezone.now(),
+    )
+    run.refresh_from_db()
+    if run.schedule_id:
+        transaction.on_commit(lambda: _notify(run.pk))
+    return run
+
+
+def _sha256(stream) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(1 << 20), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def report_run_fail(*, run_id: int, error: str) -> None:
+    ReportRun.objects.filter(pk=run_id).exclude(status=RunStatus.DONE).update(
+        status=RunStatus.FAILED, error=error[:5000], finished_at=timezone.now()
+    )
+
+
+def report_runs_fail_stale(now: datetime | None = None) -> int:
+    """Runs whose worker stopped beating (killed, lost) are failed, not left running."""
+    now = now or timezone.now()
+    return ReportRun.objects.filter(
+        status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    ).update(
+        status=RunStatus.FAILED,
+        error="The worker running this report stopped; request it again.",
+        finished_at=now,
+    )
+
+
+def _notify(run_id: int) -> None:
+    from reporting.tasks import report_run_notify_task
+
+    report_run_notify_task.delay(run_id)
+
+
+# --- schedules --------------------------------------------------------------------------------
+
+
+def next_run_after(frequency: str, moment: datetime) -> datetime:
+    """The next time a schedule is due after `moment`: 06:00 the next day, next Monday or the
+    1st of next month, in the shop's time zone."""
+    day = timezone.localtime(moment).date()
+    if frequency == Frequency.DAILY:
+        day += timedelta(days=1)
+    elif frequency == Frequency.WEEKLY:
+        day += timedelta(days=7 - day.weekday())
+    elif frequency == Frequency.MONTHLY:
+        day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    else:
+        raise DomainError(f"{frequency!r} is not a frequency.")
+    return timezone.make_aware(datetime.combine(day, SCHEDULE_HOUR))
+
+
+def schedules_dispatch(now: datetime | None = None) -> int:
+    """Request a run for every schedule that is due, once: each due schedule is locked,
+    moved to its next time and its run requested in one transaction."""
+    now = now or timezone.now()
+    dispatched = 0
+    due = ReportSchedule.objects.filter(active=True, next_run_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    for schedule_id in list(due):
+        with transaction.atomic():
+            schedule = (
+                ReportSchedule.objects.select_for_update(skip_locked=True)
+                .filter(pk=schedule_id, active=True, next_run_at__lte=now)
+                .first()
+            )
+            if schedule is None:
+                continue  # another dispatcher has it
+            parameters = parameters_for(preset=schedule.preset, channel_id=schedule.channel_id)
+            report_request(
+                kind=schedule.kind,
+                parameters=parameters,
+                format=schedule.format,
+                actor=Actor.system("report schedule"),
+                schedule=schedule,
+            )
+            schedule.last_run_at, schedule.next_run_at = (
+                now,
+                next_run_after(schedule.frequency, now),
+            )
+            schedule.save(update_fields=["last_run_at", "next_run_at"])
+            dispatched += 1
+    return dispatched
+
+
+@transaction.atomic
+def report_schedule_save(
+    *, schedule: ReportSchedule, actor: Actor, reschedule: bool
+) -> ReportSchedule:
+    """Save a schedule the actor may run; a new one, or a new frequency, starts afresh."""
+    if actor.user is not None and not may_request(actor.user, schedule.kind):
+        raise DomainError(f"Your role cannot schedule the {report_of(schedule.kind).title} report.")
+    if schedule.preset == "custom" or schedule.preset not in PRESETS:
+        raise DomainError(
+            "A schedule covers a named period (last month, yesterday, …), not custom dates."
+        )
+    if reschedule or schedule.next_run_at is None:
+        schedule.next_run_at = next_run_after(schedule.frequency, timezone.now())
+    if schedule.pk is None:
+        schedule.created_by = actor.user
+    schedule.save()
+    return schedule

@@ -1,0 +1,172 @@
+"""Reports as files: xlsx in openpyxl's write-only mode (rows stream to disk, memory stays
+flat) with typed cells, a styled frozen header, an autofilter, a totals row and a sheet of
+parameters; or csv in UTF-8. Text that a spreadsheet would run as a formula is escaped in
+both."""
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from reporting.reports.base import Column, Parameters, Report
+
+DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PROGRESS_EVERY = 5000
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="4B5563")
+BOLD = Font(bold=True)
+FORMATS = {
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+    "int": "#,##0",
+    "decimal": "#,##0.0##",
+    "percent": "0.0%",
+}
+
+
+def escape_text(value: str) -> str:
+    """A leading quote makes a spreadsheet show the text instead of running it."""
+    return f"'{value}" if value.startswith(DANGEROUS_STARTS) else value
+
+
+def money_format() -> str:
+    return f'#,##0.00 "{settings.STORE_CURRENCY}"'
+
+
+@dataclass
+class Written:
+    rows: int
+
+
+def _plain(value):
+    """A value as a spreadsheet cell holds it: aware datetimes in the shop's time zone."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    if isinstance(value, str):
+        return escape_text(value)
+    return value
+
+
+def _cell(sheet, value, column: Column, font=None):
+    cell = WriteOnlyCell(sheet, value=_plain(value))
+    if column.kind == "money":
+        cell.number_format = money_format()
+    elif column.kind in FORMATS:
+        cell.number_format = FORMATS[column.kind]
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def _header(sheet, columns: list[Column]):
+    cells = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column.title)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment = Alignment(horizontal="center")
+        cells.append(cell)
+    return cells
+
+
+def write_xlsx(
+    report: Report,
+    parameters: Parameters,
+    rows: Iterable[tuple],
+    target,
+    metadata: list[tuple[str, object]],
+    progress: Callable[[int], None] = lambda rows: None,
+) -> Written:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(report.title[:31])
+    columns = report.columns
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = (
+            14 if column.kind != "text" else 28
+        )
+    sheet.freeze_panes = "A2"
+    sheet.append(_header(sheet, columns))
+    totals = [Decimal(0) if column.total else None for column in columns]
+    count = 0
+    for row in rows:
+        sheet.append(
+            [_cell(sheet, value, column) for value, column in zip(row, columns, strict=True)]
+        )
+        for index, value in enumerate(row):
+            if totals[index] is not None and value is not None:
+                totals[index] += value
+        count += 1
+        if count % PROGRESS_EVERY == 0:
+            progress(count)
+    last_column = get_column_letter(len(columns))
+    sheet.auto_filter.ref = f"A1:{last_column}{count + 1}"
+    totals_row = [
+        _cell(sheet, "Total" if index == 0 else totals[index], column, BOLD)
+        for index, column in enumerate(columns)
+    ]
+    sheet.append(totals_row)
+    _parameters_sheet(book, [*metadata, ("Rows", count)])
+    book.save(target)
+    return Written(rows=count)
+
+
+def _parameters_sheet(book, metadata: list[tuple[str, object]]) -> None:
+    sheet = book.create_sheet("Parameters")
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 48
+    for label, value in metadata:
+        name = WriteOnlyCell(sheet, value=label)
+        name.font = BOLD
+        cell = WriteOnlyCell(sheet, value=_plain(value if value is not None else ""))
+        if isinstance(value, datetime):
+            cell.number_format = FORMATS["datetime"]
+        elif isinstance(value, date):
+            cell.number_format = FORMATS["date"]
+        sheet.append([name, cell])
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return (
+            timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return escape_text(value)
+    return str(value)
+
+
+def write_csv(
+    report: Report,
+    parameters: Parameters,
+    rows: Iterable[tuple],
+    target,
+    metadata: list[tuple[str, object]],
+    progress: Callable[[int], None] = lambda rows: None,
+) -> Written:
+    text = io.TextIOWrapper(target, encoding="utf-8", newline="")
+    writer = csv.writer(text)
+    writer.writerow([column.title for column in report.columns])
+    count = 0
+    for row in rows:
+        writer.writerow([_csv_value(value) for value in row])
+        count += 1
+        if count % PROGRESS_EVERY == 0:
+            progress(count)
+    text.flush()
+    text.detach()
+    return Written(rows=count)
+
+
+WRITERS = {"xlsx": write_xlsx, "csv": write_csv}
