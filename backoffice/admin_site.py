@@ -110,6 +110,9 @@ def environment_badge(request) -> list[str]:
 
 
 def dashboard(request, context: dict) -> dict:
+    from reporting.dashboard import dashboard_context
+
     context["areas"] = visible_areas(request)
     context["role_names"] = sorted(request.user.groups.values_list("name", flat=True))
+    context.update(dashboard_context(request.user))
     return context

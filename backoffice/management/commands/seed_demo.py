@@ -19,6 +19,7 @@ from django.db import transaction
 from backoffice import roles
 from backoffice.exceptions import DomainError
 from inventory.demo import catalog_summary, seed_demo_catalog, seed_synthetic_catalog
+from reporting.rollups import daily_sales_rebuild
 from sales.demo import (
     clock_at,
     opening_moment,
@@ -93,6 +94,8 @@ class Command(BaseCommand):
                 seed_synthetic_orders(options["orders"], self.stdout)
             except DomainError as error:
                 raise CommandError(str(error)) from error
+        if sales_created or options["orders"]:
+            daily_sales_rebuild()  # bulk-written synthetic orders bypass the services' refresh
         self.print_logins(created)
         if not options["no_catalog"] or options["variants"]:
             state = "created" if catalog_created else "already there"

@@ -1,0 +1,196 @@
+"""The dashboard's figures: a handful of queries, most over the daily sales rollup, whatever
+the number of orders; kept briefly in the cache, so a busy admin does not recount them on
+every page view."""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.utils import timezone
+
+from inventory.models import StockLevel
+from reporting.models import DailySales
+from reporting.reports.base import cents
+from sales.models import Channel, FulfilmentState, Order, OrderEvent, OrderLine, OrderStatus
+
+DAYS = 30
+CACHE_SECONDS = 60
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Figure:
+    title: str
+    value: str
+    change: str = ""  # against the previous period, e.g. "+12 %"
+    link: str = ""
+
+
+def _change(now: Decimal, before: Decimal) -> str:
+    if not before:
+        return ""
+    percent = (now - before) / before * 100
+    return f"{percent:+.0f} % vs previous {DAYS} days"
+
+
+def _money(value: Decimal, currency: str) -> str:
+    return f"{value:,.2f} {currency}"
+
+
+def _sales(first: date, last: date) -> dict:
+    rows = DailySales.objects.filter(day__gte=first, day__lte=last).aggregate(
+        orders=Sum("orders"), units=Sum("units"), gross=Sum("gross"), refunds=Sum("refunds")
+    )
+    return {
+        "orders": rows["orders"] or 0,
+        "units": rows["units"] or 0,
+        "gross": cents(rows["gross"]),
+        "refunds": cents(rows["refunds"]),
+    }
+
+
+def sales_figures(today: date, currency: str) -> list[Figure]:
+    first = today - timedelta(days=DAYS - 1)
+    now = _sales(first, today)
+    before = _sales(first - timedelta(days=DAYS), first - timedelta(days=1))
+    net_now, net_before = now["gross"] - now["refunds"], before["gross"] - before["refunds"]
+    aov_now = cents(now["gross"] / now["orders"]) if now["orders"] else ZERO
+    aov_before = cents(before["gross"] / before["orders"]) if before["orders"] else ZERO
+    return [
+        Figure("Revenue (net of refunds)", _money(net_now, currency), _change(net_now, net_before)),
+        Figure(
+            "Orders",
+            f"{now['orders']:,}",
+            _change(Decimal(now["orders"]), Decimal(before["orders"])),
+        ),
+        Figure("Average order", _money(aov_now, currency), _change(aov_now, aov_before)),
+        Figure(
+            "Units sold",
+            f"{now['units']:,}",
+            _change(Decimal(now["units"]), Decimal(before["units"])),
+        ),
+        Figure(
+            "Refunds", _money(now["refunds"], currency), _change(now["refunds"], before["refunds"])
+        ),
+    ]
+
+
+def revenue_by_day(today: date) -> dict:
+    first = today - timedelta(days=DAYS - 1)
+    by_day = defaultdict(lambda: ZERO)
+    for row in (
+        DailySales.objects.filter(day__gte=first, day__lte=today)
+        .values("day")
+        .annotate(gross=Sum("gross"), refunds=Sum("refunds"))
+        .order_by()
+    ):
+        by_day[row["day"]] = cents(row["gross"]) - cents(row["refunds"])
+    days = [first + timedelta(days=n) for n in range(DAYS)]
+    return {
+        "labels": [f"{day:%d %b}" for day in days],
+        "datasets": [{"label": "Revenue", "data": [float(by_day[day]) for day in days]}],
+    }
+
+
+def revenue_by_channel(today: date) -> dict:
+    first = today - timedelta(days=DAYS - 1)
+    names = dict(Channel.objects.values_list("pk", "name"))
+    rows = (
+        DailySales.objects.filter(day__gte=first, day__lte=today)
+        .values("channel_id")
+        .annotate(gross=Sum("gross"), refunds=Sum("refunds"))
+        .order_by("channel_id")
+    )
+    return {
+        "labels": [names.get(row["channel_id"], "?") for row in rows],
+        "datasets": [
+            {
+                "label": "Revenue",
+                "data": [float(cents(r["gross"]) - cents(r["refunds"])) for r in rows],
+            }
+        ],
+    }
+
+
+def top_products(today: date) -> list[dict]:
+    since = timezone.now() - timedelta(days=DAYS)
+    revenue = ExpressionWrapper(
+        F("total") - F("tax"), output_field=DecimalField(max_digits=14, decimal_places=2)
+    )
+    rows = (
+        OrderLine.objects.filter(
+            order__placed_at__gte=since,
+            order__status__in=[OrderStatus.PLACED, OrderStatus.COMPLETED],
+        )
+        .values("sku", "title")
+        .annotate(units=Sum("quantity"), revenue=Sum(revenue))
+        .order_by("-revenue")[:10]
+    )
+    return [{**row, "revenue": cents(row["revenue"])} for row in rows]
+
+
+def operations_figures() -> list[Figure]:
+    to_ship = Order.objects.filter(
+        status=OrderStatus.PLACED,
+        fulfilment_status__in=[FulfilmentState.UNFULFILLED, FulfilmentState.PARTIAL],
+    ).count()
+    low = (
+        StockLevel.objects.filter(reorder_point__gt=0)
+        .filter(Q(on_hand__lte=F("allocated") + F("reorder_point")))
+        .count()
+    )
+    value = StockLevel.objects.filter(variant__cost__isnull=False).aggregate(
+        value=Sum(
+            F("on_hand") * F("variant__cost"),
+            output_field=DecimalField(max_digits=16, decimal_places=2),
+        )
+    )["value"]
+    return [
+        Figure("Orders to ship", f"{to_ship:,}", link="/admin/sales/order/?status__exact=placed"),
+        Figure("Low-stock rows", f"{low:,}", link="/admin/inventory/stocklevel/?availability=low"),
+        Figure("Stock value at cost", _money(cents(value), settings.STORE_CURRENCY)),
+    ]
+
+
+def recent_activity(limit: int = 8) -> list[OrderEvent]:
+    return list(OrderEvent.objects.select_related("order").order_by("-id")[:limit])
+
+
+def dashboard_context(user) -> dict:
+    """Everything the dashboard shows this user (sales for those who read orders, stock for
+    those who read stock), cached for a minute per kind of viewer."""
+    sees_sales = user.has_perm("sales.view_order")
+    sees_stock = user.has_perm("inventory.view_stocklevel")
+    today = timezone.localdate()
+    key = f"dashboard:{today}:{int(sees_sales)}{int(sees_stock)}"
+    context = cache.get(key)
+    if context is None:
+        context = _compute(today, sees_sales, sees_stock)
+        cache.set(key, context, CACHE_SECONDS)
+    return context
+
+
+def _compute(today: date, sees_sales: bool, sees_stock: bool) -> dict:
+    context = {
+        "sales_figures": [],
+        "stock_figures": [],
+        "charts": None,
+        "top_products": [],
+        "activity": [],
+    }
+    if sees_sales:
+        context["sales_figures"] = sales_figures(today, settings.STORE_CURRENCY)
+        context["charts"] = {
+            "by_day": json.dumps(revenue_by_day(today)),
+            "by_channel": json.dumps(revenue_by_channel(today)),
+        }
+        context["top_products"] = top_products(today)
+        context["activity"] = recent_activity()
+    if sees_stock:
+        context["stock_figures"] = operations_figures()
+    return context
