@@ -116,7 +116,13 @@ class ApiClientAdmin(HistoryAdmin):
         issued = services.api_client_create(
             name=obj.name, channel=obj.channel, scopes=obj.scopes, actor=actor
         )
-        obj.pk = issued.client.pk
+        # The admin goes on with `obj` (its messages and log entry name it): make it the
+        # key that was issued.
+        obj.pk, obj.prefix, obj.created_at = (
+            issued.client.pk,
+            issued.client.prefix,
+            issued.client.created_at,
+        )
         messages.warning(
             request,
             f"Copy this key now, it will not be shown again: {issued.key}",

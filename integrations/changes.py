@@ -1,59 +1,139 @@
 """The change log behind the API's sync feed and its cheap "nothing changed" answers.
 
-Every save or delete of a category, product, variant, stock level or order appends a `Change` row in
-the same transaction. Signals are used here, and only here, because the log must see every
-write whatever door it came through (a service, an admin inline, an import) and because it
-is bookkeeping for the integration, not a rule of the domain. Writes that skip `save()`
-(bulk loads of synthetic benchmark data) are not logged.
+Every save or delete of a category, product, variant, image, stock level or order appends
+`Change` rows in the same transaction, one for each thing the API shows differently after
+it: a stock move also changes its variant and its product's page (both show availability),
+a product's status shows or hides its variants and their stock, a warehouse closing changes
+the stock kept there, a customer's name shows on their orders. Signals are used here, and
+only here, because the log must see every write whatever door it came through (a service,
+an admin inline, an import) and because it is bookkeeping for the integration, not a rule of
+the domain. Writes that skip `save()` (bulk loads of synthetic benchmark data) are not
+logged.
 """
 
 from django.db import connection
 from django.db.models import BigIntegerField, Func
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from integrations.models import Change, ChangeKind
+from inventory.models import Category, Product, ProductImage, ProductVariant, StockLevel, Warehouse
+from sales.models import Address, Customer, Order
 
-# Constant SQL, no parameters: the transaction's id, and the oldest one still running.
+# Constant SQL, no parameters: the transaction's id, and the feed's horizon.
 TXID = Func(template="pg_current_xact_id()::text::bigint", output_field=BigIntegerField())
-OLDEST_RUNNING_TXID = Func(
-    template="pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-    output_field=BigIntegerField(),
-)
+
+# The horizon on PostgreSQL: every transaction older than it has finished, so the changes
+# below it are all visible and final. It is the snapshot's oldest running transaction (with
+# none, the next to start), leaving out those a backend of another database runs: they cannot
+# write here, and one long transaction elsewhere on the server would hold the feed back. A
+# transaction whose database cannot be told (another role's session, a prepared one) counts.
+# Running ids come as xid8, a backend's as a 32-bit xid: compared on their low 32 bits.
+HORIZON_SQL = """(
+    SELECT coalesce(
+        (SELECT min(x::text::bigint) FROM pg_snapshot_xip(s) AS x
+         WHERE (x::text::bigint & 4294967295) NOT IN (
+             SELECT backend_xid::text::bigint FROM pg_stat_activity
+             WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database())),
+        pg_snapshot_xmax(s)::text::bigint)
+    FROM pg_current_snapshot() AS s
+)"""
+HORIZON = Func(template=HORIZON_SQL, output_field=BigIntegerField())
 
 
-def _record(kind: str, object_id: int, channel_id: int | None = None) -> None:
+def _record(*changes: tuple[str, int, int | None]) -> None:
+    """Append (kind, object id, channel id) rows to the log, in one statement."""
+    if not changes:
+        return
     txid = TXID if connection.vendor == "postgresql" else 0
-    Change.objects.create(kind=kind, object_id=object_id, channel_id=channel_id, txid=txid)
+    Change.objects.bulk_create(
+        Change(kind=kind, object_id=object_id, channel_id=channel_id, txid=txid)
+        for kind, object_id, channel_id in changes
+    )
+
+
+def _catalog(pairs) -> list[tuple[str, int, None]]:
+    """What changes with these (variant id, product id) pairs: each variant's stock and its
+    page, and the products listing them (a product shows its variants' availability)."""
+    rows, products = [], {}
+    for variant_id, product_id in pairs:
+        rows += [(ChangeKind.VARIANT, variant_id, None), (ChangeKind.STOCK, variant_id, None)]
+        products[product_id] = None
+    return rows + [(ChangeKind.PRODUCT, product_id, None) for product_id in products]
 
 
 def _on_category(sender, instance, **kwargs):
-    _record(ChangeKind.CATEGORY, instance.pk)
+    _record((ChangeKind.CATEGORY, instance.pk, None))
+
+
+def _on_category_deleting(sender, instance, **kwargs):
+    # Its products lose their category by an UPDATE that sends no signal: log them now.
+    products = instance.products.values_list("pk", flat=True)
+    _record(*[(ChangeKind.PRODUCT, pk, None) for pk in products])
 
 
 def _on_product(sender, instance, **kwargs):
-    _record(ChangeKind.PRODUCT, instance.pk)
+    # Publishing or unpublishing shows or hides its variants and their stock too.
+    variants = instance.variants.values_list("pk", "product_id") if instance.pk else []
+    _record((ChangeKind.PRODUCT, instance.pk, None), *_catalog(variants))
 
 
 def _on_variant(sender, instance, **kwargs):
-    _record(ChangeKind.VARIANT, instance.pk)
-    _record(ChangeKind.PRODUCT, instance.product_id)  # a product's page lists its variants
+    _record(*_catalog([(instance.pk, instance.product_id)]))
 
 
 def _on_stock(sender, instance, **kwargs):
-    _record(ChangeKind.STOCK, instance.variant_id)
+    variant_field = sender._meta.get_field("variant")
+    if variant_field.is_cached(instance):
+        product_id = instance.variant.product_id
+    else:
+        product_id = (
+            ProductVariant.objects.filter(pk=instance.variant_id)
+            .values_list("product_id", flat=True)
+            .first()
+        )
+    _record(*_catalog([(instance.variant_id, product_id)]))
 
 
 def _on_image(sender, instance, **kwargs):
-    _record(ChangeKind.PRODUCT, instance.product_id)
+    _record((ChangeKind.PRODUCT, instance.product_id, None))
+
+
+def _on_warehouse_saving(sender, instance, **kwargs):
+    before = sender.objects.filter(pk=instance.pk).values_list("code", "active").first()
+    instance._shown_before = before
+
+
+def _on_warehouse(sender, instance, **kwargs):
+    # Availability counts active warehouses, listed by code: a change of either changes the
+    # stock of every variant kept there.
+    if getattr(instance, "_shown_before", None) in (None, (instance.code, instance.active)):
+        return
+    kept = StockLevel.objects.filter(warehouse=instance).order_by("variant_id")
+    _record(*_catalog(kept.values_list("variant_id", "variant__product_id")))
 
 
 def _on_order(sender, instance, **kwargs):
-    _record(ChangeKind.ORDER, instance.pk, instance.channel_id)
+    _record((ChangeKind.ORDER, instance.pk, instance.channel_id))
+
+
+def _orders(orders) -> list[tuple[str, int, int]]:
+    return [(ChangeKind.ORDER, pk, channel) for pk, channel in orders.values_list("pk", "channel")]
+
+
+def _on_customer(sender, instance, **kwargs):
+    # An order shows its customer's name and email.
+    _record(*_orders(Order.objects.filter(customer=instance)))
+
+
+def _on_address(sender, instance, **kwargs):
+    _record(*_orders(Order.objects.filter(shipping_address=instance)))
 
 
 def connect() -> None:
-    from inventory.models import Category, Product, ProductImage, ProductVariant, StockLevel
-    from sales.models import Order
+    def on_save_and_delete(model, receiver):
+        uid = f"change-log-{model._meta.label_lower}"
+        post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}-save")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}-delete")
 
     for model, receiver in [
         (Category, _on_category),
@@ -63,23 +143,54 @@ def connect() -> None:
         (StockLevel, _on_stock),
         (Order, _on_order),
     ]:
-        uid = f"change-log-{model._meta.label_lower}"
-        post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}-save")
-        post_delete.connect(receiver, sender=model, dispatch_uid=f"{uid}-delete")
+        on_save_and_delete(model, receiver)
+    pre_delete.connect(_on_category_deleting, sender=Category, dispatch_uid="change-log-cat-del")
+    pre_save.connect(_on_warehouse_saving, sender=Warehouse, dispatch_uid="change-log-wh-before")
+    post_save.connect(_on_warehouse, sender=Warehouse, dispatch_uid="change-log-wh")
+    post_save.connect(_on_customer, sender=Customer, dispatch_uid="change-log-customer")
+    post_save.connect(_on_address, sender=Address, dispatch_uid="change-log-address")
 
 
 def settled_changes():
     """Changes of transactions that have all finished, in the order the feed serves them."""
     changes = Change.objects.all()
     if connection.vendor == "postgresql":
-        changes = changes.filter(txid__lt=OLDEST_RUNNING_TXID)
+        changes = changes.filter(txid__lt=HORIZON)
     return changes.order_by("txid", "id")
 
 
-def watermark(kinds: list[str], channel_id: int | None = None) -> Change | None:
-    """The newest change of these kinds (for one channel's orders): what a response's ETag
-    and Last-Modified stand for."""
+def watermark(kinds: list[str], channel_id: int | None = None) -> str:
+    """The version of the data made of these kinds of change (of one channel's orders):
+    equal versions, equal data. What a response's ETag and cache entry stand for."""
     changes = Change.objects.filter(kind__in=kinds)
     if channel_id is not None:
         changes = changes.filter(channel_id=channel_id)
-    return changes.order_by("-id").first()
+    if connection.vendor != "postgresql":
+        # One writer at a time: ids are given in commit order.
+        return str(changes.order_by("-id").values_list("id", flat=True).first() or 0)
+    return _postgres_watermark(kinds, channel_id)
+
+
+# On PostgreSQL a transaction may commit a change with a lower id than changes already
+# visible, so the newest id alone could stay the same while the data changed. The version is
+# the last settled change in feed order (that prefix never changes again) and the number of
+# changes committed since (they only grow until they settle and move the first number), both
+# read in one statement, under one snapshot.
+WATERMARK_SQL = """
+WITH horizon AS (SELECT {horizon} AS xmin)
+SELECT
+    (SELECT id FROM {table}, horizon WHERE {where} AND txid < horizon.xmin
+     ORDER BY txid DESC, id DESC LIMIT 1),
+    (SELECT count(*) FROM {table}, horizon WHERE {where} AND txid >= horizon.xmin)
+"""
+
+
+def _postgres_watermark(kinds: list[str], channel_id: int | None) -> str:
+    where, params = "kind = ANY(%s)", [list(kinds)]
+    if channel_id is not None:
+        where, params = f"{where} AND channel_id = %s", [*params, channel_id]
+    sql = WATERMARK_SQL.format(horizon=HORIZON_SQL, table=Change._meta.db_table, where=where)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + params)
+        settled, pending = cursor.fetchone()
+    return f"{settled or 0}.{pending}"

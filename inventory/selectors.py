@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import F, IntegerField, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models import F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from inventory.models import (
@@ -85,11 +85,14 @@ def storefront_product_list():
     """Active products with their sellable variants (with availability) and images: three
     queries for a page, whatever its size."""
     variants = sellable_variants().order_by("position", "id")
+    # An image of an inactive variant would show that variant's id: the storefront never
+    # sees the variant, so it does not see its pictures either.
+    images = ProductImage.objects.filter(Q(variant__isnull=True) | Q(variant__active=True))
     return (
         Product.objects.filter(status=ProductStatus.ACTIVE)
         .prefetch_related(
             Prefetch("variants", queryset=variants, to_attr="sellable_variants"),
-            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+            Prefetch("images", queryset=images.order_by("position", "id")),
         )
         .order_by("updated_at", "id")
     )

@@ -4,12 +4,13 @@ Each endpoint looks at the change watermark first: a client whose copy is curren
 304, and a copy rendered since the last change comes from the cache, both without reading
 the catalog itself."""
 
-from datetime import datetime
+import re
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
+from pydantic import AwareDatetime, field_validator
 
 from integrations.api.auth import require_scope
 from integrations.api.http import conditional_json, id_page, keyset_page
@@ -22,7 +23,6 @@ from integrations.api.schemas import (
     StockPage,
     VariantOut,
 )
-from integrations.changes import watermark
 from integrations.models import ChangeKind, Scope
 from inventory import selectors
 from inventory.models import StockLevel
@@ -36,16 +36,30 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 NOT_FOUND = {**ERRORS, 404: ErrorOut}
 
 
+# A date-time as RFC 3339 writes it, with its offset: pydantic alone would also take a bare
+# number (as a Unix time) or a date, which the published schema (format: date-time) does not.
+DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def page_limit(default: int):
+    """The `limit` parameter: its bounds are in the published schema, and Ninja answers 422
+    outside them."""
+    return Field(default, ge=1, le=settings.API_MAX_PAGE_SIZE, description="Items per page.")
+
+
 class ListQuery(Schema):
-    updated_since: datetime | None = None
-    cursor: str | None = None
-    limit: int = 50
+    updated_since: AwareDatetime | None = Field(
+        None, description="Only what changed at or after this time, e.g. 2026-05-01T08:00:00Z."
+    )
+    cursor: str | None = Field(None, description="The `next` of the previous page.")
+    limit: int = page_limit(50)
 
-
-def page_size(limit: int) -> int:
-    if not 1 <= limit <= settings.API_MAX_PAGE_SIZE:
-        raise HttpError(422, f"limit must be between 1 and {settings.API_MAX_PAGE_SIZE}.")
-    return limit
+    @field_validator("updated_since", mode="before")
+    @classmethod
+    def rfc3339(cls, value):
+        if isinstance(value, str) and not DATE_TIME.fullmatch(value):
+            raise ValueError("expected a date-time with its offset, e.g. 2026-05-01T08:00:00Z")
+        return value
 
 
 class Nodes(list):
@@ -61,7 +75,7 @@ def categories(request):
     require_scope(request, Scope.CATALOG_READ)
     return conditional_json(
         request,
-        watermark([ChangeKind.CATEGORY]),
+        [ChangeKind.CATEGORY],
         lambda: Nodes(CategoryNode.from_node(node) for node in selectors.category_tree()),
         cached=True,
     )
@@ -72,7 +86,7 @@ def products(request, query: Query[ListQuery]):
     """Active products, oldest change first; follow `next` to page on, and pass
     `updated_since` to fetch only what changed."""
     require_scope(request, Scope.CATALOG_READ)
-    limit = page_size(query.limit)
+    limit = query.limit
 
     def build():
         rows = selectors.storefront_product_list()
@@ -81,7 +95,7 @@ def products(request, query: Query[ListQuery]):
         page, next_cursor = keyset_page(rows, query.cursor, limit)
         return ProductPage(items=[ProductOut.from_product(p) for p in page], next=next_cursor)
 
-    return conditional_json(request, watermark(CATALOG), build, cached=True)
+    return conditional_json(request, CATALOG, build, cached=True)
 
 
 def _found(row, what: str):
@@ -96,7 +110,7 @@ def product(request, id_or_handle: str):
     require_scope(request, Scope.CATALOG_READ)
     return conditional_json(
         request,
-        watermark(CATALOG),
+        CATALOG,
         lambda: ProductOut.from_product(
             _found(
                 selectors.storefront_product_get(id_or_handle),
@@ -113,7 +127,7 @@ def variant(request, sku: str):
     require_scope(request, Scope.CATALOG_READ)
     return conditional_json(
         request,
-        watermark(CATALOG),
+        CATALOG,
         lambda: VariantOut.from_variant(
             _found(
                 selectors.sellable_variants().filter(sku=sku).first(),
@@ -129,7 +143,7 @@ def stock(request, query: Query[ListQuery]):
     """Availability of every sellable variant, per warehouse; `updated_since` keeps the
     variants whose stock moved since then."""
     require_scope(request, Scope.STOCK_READ)
-    limit = page_size(query.limit)
+    limit = query.limit
 
     def build():
         rows = selectors.storefront_stock_list()
@@ -141,7 +155,7 @@ def stock(request, query: Query[ListQuery]):
         page, next_cursor = id_page(rows, query.cursor, limit)
         return StockPage(items=[StockOut.from_variant(v) for v in page], next=next_cursor)
 
-    return conditional_json(request, watermark(STOCK), build, cached=True)
+    return conditional_json(request, STOCK, build, cached=True)
 
 
 @stock_router.get("/stock/{sku}", response={200: StockOut, 304: None, **NOT_FOUND})
@@ -150,7 +164,7 @@ def stock_of(request, sku: str):
     require_scope(request, Scope.STOCK_READ)
     return conditional_json(
         request,
-        watermark(STOCK),
+        STOCK,
         lambda: StockOut.from_variant(
             _found(
                 selectors.storefront_stock_list().filter(sku=sku).first(),

@@ -6,10 +6,10 @@ Replaying the feed from the start rebuilds exactly what the API would list now.
 """
 
 from django.db.models import Q
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from integrations.api.catalog import page_size
+from integrations.api.catalog import page_limit
 from integrations.api.http import cursor_decode, cursor_encode
 from integrations.api.schemas import (
     ChangeOut,
@@ -35,8 +35,10 @@ KINDS_BY_SCOPE = {
 
 
 class FeedQuery(Schema):
-    since: str | None = None
-    limit: int = 100
+    since: str | None = Field(
+        None, description="The `next` of the previous page; omit it to start."
+    )
+    limit: int = page_limit(100)
 
 
 def _visible_changes(client: ApiClient):
@@ -74,7 +76,7 @@ def _states(client: ApiClient, ids_by_kind: dict[str, set[int]]) -> dict:
 def changes(request, query: Query[FeedQuery]):
     """What changed since `since` (omit it to start from the beginning), oldest first."""
     client: ApiClient = request.auth
-    limit = page_size(query.limit)
+    limit = query.limit
     rows = _visible_changes(client)
     if query.since:
         txid, pk = cursor_decode(query.since, int, int)

@@ -1,29 +1,32 @@
 """The API's HTTP plumbing: opaque cursors, ETag and Last-Modified with 304 answers, JSON
 rendered with orjson, and a response cache keyed by the data's change watermark.
 
-A response's ETag names the newest change of the data it shows (`Change` rows, written in
-the same transaction as the data): anything that changes the data moves the watermark, so
-a stale ETag or cache entry can never be served, and "nothing changed" costs one indexed
-query — no rendering.
+A response's ETag names the version of the data it shows (`integrations.changes.watermark`,
+over `Change` rows written in the same transaction as the data): anything that changes the
+data moves the watermark, so a stale ETag or cache entry can never be served, and "nothing
+changed" costs one indexed query — no rendering.
 """
 
 import base64
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 import orjson
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe
 from ninja.errors import HttpError
 from ninja.renderers import BaseRenderer
 
-from integrations.models import Change
+from integrations.changes import watermark
 
 CACHE_SECONDS = 300
+SEEN_SECONDS = 7 * 24 * 3600  # how long the first sight of a version dates it
 JSON = "application/json"
 
 
@@ -97,49 +100,65 @@ def id_page(queryset, cursor: str | None, limit: int):
 # --- conditional answers and the cache --------------------------------------------------------
 
 
-def etag_of(request, change: Change | None, scope: str = "") -> str:
-    """The ETag of what this request shows while `change` is the newest change behind it
-    (`scope`: whose view it is, e.g. a channel's orders)."""
-    mark = change.pk if change else 0
-    query = request.get_full_path()
-    digest = hashlib.sha256(f"{query}|{scope}|{mark}".encode()).hexdigest()[:32]
-    return f'"{digest}"'
+@dataclass(frozen=True)
+class Validators:
+    etag: str
+    last_modified: int | None  # a whole second, or None while that second is not over
 
 
-def not_modified(request, etag: str, change: Change | None) -> HttpResponse | None:
+def validators(request, scope: str, version: str) -> Validators:
+    """The ETag of what this request shows at `version` of the data behind `scope`, and its
+    Last-Modified: the first time this version was seen, stored in the cache.
+
+    The version, not a row's timestamp, dates the data: on PostgreSQL a change committed late
+    carries an older timestamp than changes already served. A date is handed out only once
+    its second is over, so a client's If-Modified-Since can never cover a change made later
+    in the same second; a version seen again after its cache entry expired gets a later date,
+    which only costs that client one full answer.
+    """
+    digest = hashlib.sha256(f"{request.get_full_path()}|{scope}|{version}".encode())
+    seen = cache.get_or_set(f"api:seen:{scope}:{version}", timezone.now, SEEN_SECONDS)
+    second = int(seen.timestamp())
+    over = second < int(timezone.now().timestamp())
+    return Validators(f'"{digest.hexdigest()[:32]}"', second if over else None)
+
+
+def not_modified(request, tags: Validators) -> HttpResponse | None:
     """A 304 when the client's copy is current (If-None-Match first, as RFC 9110 says)."""
     match = request.headers.get("If-None-Match")
     if match is not None:
-        tags = {tag.strip() for tag in match.split(",")}
-        if etag in tags or f"W/{etag}" in tags or "*" in tags:
-            return _with_validators(HttpResponseNotModified(), etag, change)
+        sent = {tag.strip() for tag in match.split(",")}
+        if tags.etag in sent or f"W/{tags.etag}" in sent or "*" in sent:
+            return _with_validators(HttpResponseNotModified(), tags)
         return None
     since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    if since is not None and change is not None and int(change.created_at.timestamp()) <= since:
-        return _with_validators(HttpResponseNotModified(), etag, change)
+    if since is not None and tags.last_modified is not None and tags.last_modified <= since:
+        return _with_validators(HttpResponseNotModified(), tags)
     return None
 
 
-def _with_validators(response: HttpResponse, etag: str, change: Change | None) -> HttpResponse:
-    response["ETag"] = etag
-    if change is not None:
-        response["Last-Modified"] = http_date(change.created_at.timestamp())
+def _with_validators(response: HttpResponse, tags: Validators) -> HttpResponse:
+    response["ETag"] = tags.etag
+    if tags.last_modified is not None:
+        response["Last-Modified"] = http_date(tags.last_modified)
     response["Cache-Control"] = "private, no-cache"
     return response
 
 
 def conditional_json(
-    request, change: Change | None, build: Callable, *, cached: bool, scope: str = ""
+    request, kinds: list[str], build: Callable, *, cached: bool, channel_id: int | None = None
 ):
-    """Answer with 304, a cached body, or `build()` rendered (and cached when `cached`)."""
-    etag = etag_of(request, change, scope)
-    unchanged = not_modified(request, etag, change)
+    """Answer with 304, a cached body, or `build()` rendered (and cached when `cached`), for
+    data made of the change `kinds` (of one channel's orders, with `channel_id`)."""
+    scope = ",".join(sorted(kinds)) + ("" if channel_id is None else f"@{channel_id}")
+    tags = validators(request, scope, watermark(kinds, channel_id))
+    unchanged = not_modified(request, tags)
     if unchanged is not None:
         return unchanged
-    key = f"api:{etag}"
+    key = f"api:body:{tags.etag}"
     body = cache.get(key) if cached else None
     if body is None:
         body = to_json(build().model_dump())  # as Ninja renders: same dates, same numbers
         if cached:
             cache.set(key, body, CACHE_SECONDS)
-    return _with_validators(HttpResponse(body, content_type=JSON), etag, change)
+    return _with_validators(HttpResponse(body, content_type=JSON), tags)

@@ -9,17 +9,16 @@ moment still make one order.
 import hashlib
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from ninja import Header, Query, Router
+from django.db import IntegrityError, transaction
+from ninja import Header, Query, Router, Status
 from ninja.errors import HttpError
 
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from integrations.api.auth import require_scope
-from integrations.api.catalog import ListQuery, page_size
+from integrations.api.catalog import ListQuery
 from integrations.api.http import conditional_json, keyset_page
 from integrations.api.schemas import ErrorOut, OrderIn, OrderOut, OrderPage
-from integrations.changes import watermark
 from integrations.models import ApiClient, ApiOrderRequest, ChangeKind, Scope
 from inventory.models import ProductStatus, ProductVariant
 from sales import services
@@ -35,7 +34,7 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 def orders(request, query: Query[ListQuery]):
     """The orders of the key's channel, oldest change first."""
     client = require_scope(request, Scope.ORDERS_READ)
-    limit = page_size(query.limit)
+    limit = query.limit
 
     def build():
         rows = channel_order_list(client.channel_id)
@@ -46,10 +45,10 @@ def orders(request, query: Query[ListQuery]):
 
     return conditional_json(
         request,
-        watermark([ChangeKind.ORDER], client.channel_id),
+        [ChangeKind.ORDER],
         build,
         cached=False,
-        scope=f"channel-{client.channel_id}",
+        channel_id=client.channel_id,
     )
 
 
@@ -66,10 +65,10 @@ def order(request, number: str):
 
     return conditional_json(
         request,
-        watermark([ChangeKind.ORDER], client.channel_id),
+        [ChangeKind.ORDER],
         build,
         cached=False,
-        scope=f"channel-{client.channel_id}",
+        channel_id=client.channel_id,
     )
 
 
@@ -92,12 +91,12 @@ def order_submit(
         if earlier is not None:
             if earlier.fingerprint != fingerprint:
                 raise HttpError(409, "This Idempotency-Key was used with another order.")
-            return 200, _order_out(client, earlier.order_id)
+            return Status(200, _order_out(client, earlier.order_id))
         placed = _place(client, payload)
         ApiOrderRequest.objects.create(
             api_client=client, key=idempotency_key, fingerprint=fingerprint, order=placed
         )
-    return 201, _order_out(client, placed.pk)
+    return Status(201, _order_out(client, placed.pk))
 
 
 def _order_out(client: ApiClient, order_id: int) -> OrderOut:
@@ -121,15 +120,26 @@ def _variants(payload: OrderIn) -> dict[str, ProductVariant]:
 def _customer(payload: OrderIn, actor: Actor) -> Customer:
     data = payload.customer
     customer = Customer.objects.filter(email__iexact=data.email).first()
-    if customer is None:
-        customer = Customer(
-            email=data.email,
-            first_name=data.first_name,
-            last_name=data.last_name,
-            phone=data.phone,
+    if customer is not None:
+        return customer
+    try:
+        return services.customer_save(
+            customer=Customer(
+                email=data.email,
+                first_name=data.first_name,
+                last_name=data.last_name,
+                phone=data.phone,
+            ),
+            actor=actor,
+            reason="Created by an order",
         )
-        services.customer_save(customer=customer, actor=actor, reason="Created by an order")
-    return customer
+    except (IntegrityError, DomainError):
+        # Another order (another key's, not serialised with this one) created this customer
+        # meanwhile: the service's savepoint is rolled back, and that customer is the one.
+        customer = Customer.objects.filter(email__iexact=data.email).first()
+        if customer is None:
+            raise
+        return customer
 
 
 def _place(client: ApiClient, payload: OrderIn):
