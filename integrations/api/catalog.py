@@ -5,6 +5,7 @@ Each endpoint looks at the change watermark first: a client whose copy is curren
 the catalog itself."""
 
 import re
+from datetime import UTC
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
@@ -53,6 +54,12 @@ class ListQuery(Schema):
     )
     cursor: str | None = Field(None, description="The `next` of the previous page.")
     limit: int = page_limit(50)
+
+    @field_validator("updated_since")
+    @classmethod
+    def in_utc(cls, value):
+        # Any offset a client may send (up to ±23:59) becomes UTC, which every database takes.
+        return value.astimezone(UTC) if value is not None else None
 
     @field_validator("updated_since", mode="before")
     @classmethod

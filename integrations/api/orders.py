@@ -74,7 +74,7 @@ def order(request, number: str):
 
 @router.post(
     "/orders",
-    response={200: OrderOut, 201: OrderOut, 409: ErrorOut, **ERRORS},
+    response={200: OrderOut, 201: OrderOut, 400: ErrorOut, 409: ErrorOut, **ERRORS},
 )
 def order_submit(
     request,

@@ -304,6 +304,16 @@ def test_updated_since_lists_only_what_changed(client, shop, key):
     assert [p["vendor"] for p in changed["items"]] == ["Kiln & Co"]
 
 
+def test_updated_since_takes_any_offset_and_reads_it_in_utc(client, shop, key):
+    """An offset beyond what PostgreSQL stores (±15:59) is still a valid date-time."""
+    every = get(client, "/products?updated_since=2000-01-01T00:00:00-16:35", key)
+    none = get(client, "/products?updated_since=2999-01-01T00:00:00%2B23:59", key)
+
+    assert (every.status_code, none.status_code) == (200, 200)
+    assert len(every.json()["items"]) == 2
+    assert none.json()["items"] == []
+
+
 def test_stock_pages_see_every_variant_once_and_new_ones_at_the_end(client, shop, key):
     for n in range(5):
         new_product(f"Stocked {n}", stock=n + 1)
