@@ -58,8 +58,8 @@ beat: sync ## the Celery scheduler (needs REDIS_URL)
 	@test -n "$$REDIS_URL" || { echo "REDIS_URL is not set: scheduled tasks need Redis and a worker."; exit 1; }
 	$(RUN) celery -A backoffice beat --loglevel=INFO --schedule=$${BEAT_SCHEDULE_FILE:-celerybeat-schedule}
 
-bench: sync ## run the benchmarks in bench/ and save their tables
-	$(RUN) python -m bench
+bench: sync ## run the benchmarks in bench/ (or some: BENCH="api") and save their tables
+	$(RUN) python -m bench $(BENCH)
 
 clean: ## remove the local environments and the demo database
 	rm -rf .venv .tools db.sqlite3 db.sqlite3-* media staticfiles
