@@ -216,17 +216,22 @@ elif STORAGE_BACKEND == "s3":
         "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
         "default_acl": None,
         "file_overwrite": False,
-        # Downloads are short-lived presigned links, never public objects.
+        # Downloads are short-lived presigned links, never public objects; signed with
+        # Signature Version 4 (botocore may presign with version 2, which S3 refuses for
+        # buckets made since 2020).
         "querystring_auth": True,
         "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
+        "signature_version": "s3v4",
     }
     if AWS_S3_ENDPOINT_URL:
         # S3-compatible servers other than AWS reject the checksum headers of boto3 >= 1.36.
         from botocore.config import Config
 
+        # A client_config replaces django-storages' own, so it names the signature too.
         _s3_options["client_config"] = Config(
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
+            signature_version="s3v4",
         )
     DEFAULT_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
 else:

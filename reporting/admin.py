@@ -65,6 +65,10 @@ class ReportRunAdmin(BaseAdmin):
     def has_add_permission(self, request):
         return False  # requested through the form, which calls the service
 
+    def has_request_permission(self, request):
+        """Requesting a report is what `add` means for runs (the form, not the add page)."""
+        return request.user.has_perm("reporting.add_reportrun")
+
     def has_change_permission(self, request, obj=None):
         return False
 
@@ -116,7 +120,9 @@ class ReportRunAdmin(BaseAdmin):
         return [download, *super().get_urls()]
 
     def download_view(self, request, pk):
-        run = get_object_or_404(self.get_queryset(request), pk=pk)
+        # Looked up among all runs, so a report the role may not read is refused (403), not
+        # hidden behind a "not found".
+        run = get_object_or_404(ReportRun, pk=pk)
         if not self.has_view_permission(request, run) or not services.may_request(
             request.user, run.kind
         ):
@@ -124,17 +130,20 @@ class ReportRunAdmin(BaseAdmin):
         if run.status != RunStatus.DONE or not run.file:
             messages.error(request, "This report has no file yet.")
             return redirect(reverse("admin:reporting_reportrun_change", args=[run.pk]))
-        storage = run.file.storage
+        storage, filename = run.file.storage, run.file.name.rsplit("/", 1)[-1]
         if getattr(storage, "querystring_auth", False):
-            return HttpResponseRedirect(run.file.url)  # presigned and short-lived
+            # Presigned and short-lived; saved under its name, as the local download is.
+            disposition = {"ResponseContentDisposition": f'attachment; filename="{filename}"'}
+            return HttpResponseRedirect(storage.url(run.file.name, parameters=disposition))
         return FileResponse(
-            storage.open(run.file.name, "rb"),
-            as_attachment=True,
-            filename=run.file.name.rsplit("/", 1)[-1],
+            storage.open(run.file.name, "rb"), as_attachment=True, filename=filename
         )
 
     @action(
-        description="Request a report", url_path="request", icon="add_chart", permissions=["add"]
+        description="Request a report",
+        url_path="request",
+        icon="add_chart",
+        permissions=["request"],
     )
     def request_report(self, request):
         form = RequestReportForm(request.user, request.POST or None)

@@ -5,18 +5,18 @@ every page view."""
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from inventory.models import StockLevel
 from reporting.models import DailySales
 from reporting.reports.base import cents
-from sales.models import Channel, FulfilmentState, Order, OrderEvent, OrderLine, OrderStatus
+from sales.models import Channel, Order, OrderEvent, OrderLine, OrderStatus
 
 DAYS = 30
 CACHE_SECONDS = 60
@@ -118,7 +118,8 @@ def revenue_by_channel(today: date) -> dict:
 
 
 def top_products(today: date) -> list[dict]:
-    since = timezone.now() - timedelta(days=DAYS)
+    # The same 30 days of the shop's calendar as the cards above.
+    since = timezone.make_aware(datetime.combine(today - timedelta(days=DAYS - 1), time.min))
     revenue = ExpressionWrapper(
         F("total") - F("tax"), output_field=DecimalField(max_digits=14, decimal_places=2)
     )
@@ -135,10 +136,12 @@ def top_products(today: date) -> list[dict]:
 
 
 def operations_figures() -> list[Figure]:
-    to_ship = Order.objects.filter(
-        status=OrderStatus.PLACED,
-        fulfilment_status__in=[FulfilmentState.UNFULFILLED, FulfilmentState.PARTIAL],
-    ).count()
+    # Orders with units still to ship: one whose every unit was refunded before it shipped
+    # stays placed and unfulfilled, yet waits for nothing.
+    open_lines = OrderLine.objects.filter(
+        order=OuterRef("pk"), quantity__gt=F("quantity_fulfilled") + F("quantity_cancelled")
+    )
+    to_ship = Order.objects.filter(status=OrderStatus.PLACED).filter(Exists(open_lines)).count()
     low = (
         StockLevel.objects.filter(reorder_point__gt=0)
         .filter(Q(on_hand__lte=F("allocated") + F("reorder_point")))

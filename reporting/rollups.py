@@ -106,8 +106,10 @@ def daily_sales_refresh(*, day: date, channel_id: int) -> None:
 
 @transaction.atomic
 def daily_sales_rebuild(first: date | None = None, last: date | None = None) -> int:
-    """Rebuild the rollup for a range of days (all days with sales by default)."""
+    """Rebuild the rollup for a range of days (everything by default: rows of days that no
+    longer have sales, an order cancelled since, go too)."""
     if first is None or last is None:
+        DailySales.objects.all().delete()
         oldest = (
             Order.objects.filter(status__in=COUNTED)
             .order_by("placed_at")
@@ -115,18 +117,38 @@ def daily_sales_rebuild(first: date | None = None, last: date | None = None) -> 
             .first()
         )
         if oldest is None:
-            DailySales.objects.all().delete()
             return 0
         first, last = timezone.localtime(oldest).date(), timezone.localdate()
-    DailySales.objects.filter(day__gte=first, day__lte=last).delete()
+    else:
+        DailySales.objects.filter(day__gte=first, day__lte=last).delete()
     rows = [_row(day, channel, cells) for (day, channel), cells in _figures(first, last).items()]
     DailySales.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
 
 def refresh_after_commit(*, moment: datetime | None, channel_id: int) -> None:
-    """Called by the sales services: recount the day of `moment` once their work commits."""
+    """Called by the sales services: recount the day of `moment` once their work commits.
+
+    Robust: the sale is committed by then, so a refresh that fails (a rebuild holding the
+    rows, say) is logged instead of turning it into an error page; the nightly rebuild
+    repairs the day."""
     if moment is None:
         return
     day = timezone.localtime(moment).date()
-    transaction.on_commit(lambda: daily_sales_refresh(day=day, channel_id=channel_id))
+    transaction.on_commit(lambda: daily_sales_refresh(day=day, channel_id=channel_id), robust=True)
+
+
+def refresh_order_after_commit(*, order: Order) -> None:
+    """Recount every day an order counts on: the day it was placed and the days of its
+    refunds (cancelling an order takes its refunds out of the figures too)."""
+    refund_moments = order.refunds.filter(status=RefundStatus.SUCCEEDED).values_list(
+        "created_at", flat=True
+    )
+    days = {timezone.localtime(moment).date() for moment in refund_moments}
+    if order.placed_at is not None:
+        days.add(timezone.localtime(order.placed_at).date())
+    for day in sorted(days):
+        transaction.on_commit(
+            lambda day=day: daily_sales_refresh(day=day, channel_id=order.channel_id),
+            robust=True,
+        )

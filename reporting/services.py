@@ -11,6 +11,7 @@ import logging
 import tempfile
 from datetime import datetime, time, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
@@ -40,22 +41,24 @@ def report_of(kind: str) -> Report:
 
 def may_request(user, kind: str) -> bool:
     """Every report for the Accountant and the Owner; the operational ones for the Merchant."""
-    if not user.has_perm("reporting.add_reportrun"):
+    report = CATALOGUE.get(kind)
+    if report is None or not user.has_perm("reporting.add_reportrun"):
         return False
-    return report_of(kind).audience != FINANCE or user.has_perm(FINANCE_PERMISSION)
+    return report.audience != FINANCE or user.has_perm(FINANCE_PERMISSION)
 
 
-def parameters_for(*, preset: str, start=None, end=None, channel_id=None, grouping="day"):
-    """Report parameters from a preset, or from custom dates (preset "custom")."""
+def parameters_for(
+    *, preset: str, start=None, end=None, channel_id=None, grouping="day", today=None
+):
+    """Report parameters from a preset (seen from `today`, the shop's date by default), or
+    from custom dates (preset "custom")."""
     if preset not in PRESETS:
         raise DomainError(f"{preset!r} is not a period; use one of: {', '.join(PRESETS)}.")
     if preset != "custom":
-        start, end = period_for(preset)
+        start, end = period_for(preset, today)
     if start is None or end is None:
         raise DomainError("Custom dates need both a start and an end.")
-    if grouping not in ("day", "week", "month"):
-        raise DomainError(f"{grouping!r} is not a grouping; use day, week or month.")
-    try:
+    try:  # the parameters check themselves (period, grouping)
         return Parameters(
             start=start, end=end, channel_id=channel_id, grouping=grouping, preset=preset
         )
@@ -120,13 +123,17 @@ def _progress(run_id: int):
     return report
 
 
-def _metadata(run: ReportRun, report: Report, parameters: Parameters) -> list[tuple]:
+def report_metadata(
+    report: Report, parameters: Parameters, run: ReportRun | None = None
+) -> list[tuple]:
+    """What the parameters sheet says: the report, its period and channel, and the run that
+    produced it (none for the command line)."""
     from sales.models import Channel
 
     channel = (
         Channel.objects.filter(pk=parameters.channel_id).first() if parameters.channel_id else None
     )
-    return [
+    rows = [
         ("Report", report.title),
         ("What it shows", report.description),
         ("Period", PRESETS.get(parameters.preset, parameters.preset)),
@@ -135,11 +142,11 @@ def _metadata(run: ReportRun, report: Report, parameters: Parameters) -> list[tu
         ("Grouping", parameters.grouping),
         ("Channel", channel.name if channel else "All channels"),
         ("Currency", settings.STORE_CURRENCY),
-        ("Run", run.pk),
-        ("Requested by", run.requested_by.get_username() if run.requested_by else "schedule"),
-        ("Requested at", run.created_at),
-        ("Generated at", timezone.now()),
     ]
+    if run is not None:
+        requester = run.requested_by.get_username() if run.requested_by else "schedule"
+        rows += [("Run", run.pk), ("Requested by", requester), ("Requested at", run.created_at)]
+    return [*rows, ("Generated at", timezone.now())]
 
 
 def _file_name(run: ReportRun, parameters: Parameters) -> str:
@@ -147,43 +154,52 @@ def _file_name(run: ReportRun, parameters: Parameters) -> str:
 
 
 def report_run_execute(run_id: int) -> ReportRun | None:
-    """Produce the file of a run (the worker's side). Safe to call twice."""
+    """Produce the file of a run (the worker's side). Safe to call twice: a run done, failed,
+    or running elsewhere is left as it is (None). A report that fails ends its run failed with
+    the error, and leaves no file behind: the file is stored only once it is complete."""
     run = _claim(run_id)
     if run is None:
         return None
-    report, parameters = report_of(run.kind), Parameters.from_dict(run.parameters)
     try:
-        with tempfile.TemporaryFile() as target:
-            written = WRITERS[run.format](
-                report,
-                parameters,
-                report.rows(parameters),
-                target,
-                _metadata(run, report, parameters),
-                _progress(run.pk),
-            )
-            target.seek(0)
-            checksum = _sha256(target)
-            size = target.seek(0, 2)
-            target.seek(0)
-            run.file.save(_file_name(run, parameters), File(target), save=False)
+        stored = _produce(run)
+    except SoftTimeLimitExceeded:
+        raise  # the task fails the run in its own words
     except Exception as error:
         logger.exception("Report run %s failed", run_id)
         report_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
-        raise
+        return ReportRun.objects.get(pk=run_id)
     ReportRun.objects.filter(pk=run.pk).update(
         status=RunStatus.DONE,
         progress=100,
-        row_count=written.rows,
-        file=run.file.name,
-        checksum=checksum,
-        size=size,
+        error="",
         finished_at=timezone.now(),
+        **stored,
     )
     run.refresh_from_db()
     if run.schedule_id:
         transaction.on_commit(lambda: _notify(run.pk))
     return run
+
+
+def _produce(run: ReportRun) -> dict:
+    """Write the run's file to a temporary file, then store it; its row count, name, size and
+    checksum."""
+    report, parameters = report_of(run.kind), Parameters.from_dict(run.parameters)
+    with tempfile.TemporaryFile() as target:
+        written = WRITERS[run.format](
+            report,
+            parameters,
+            report.rows(parameters),
+            target,
+            report_metadata(report, parameters, run),
+            _progress(run.pk),
+        )
+        target.seek(0)
+        checksum = _sha256(target)
+        size = target.seek(0, 2)
+        target.seek(0)
+        run.file.save(_file_name(run, parameters), File(target), save=False)
+    return {"row_count": written.rows, "file": run.file.name, "checksum": checksum, "size": size}
 
 
 def _sha256(stream) -> str:
@@ -239,34 +255,42 @@ def schedules_dispatch(now: datetime | None = None) -> int:
     """Request a run for every schedule that is due, once: each due schedule is locked,
     moved to its next time and its run requested in one transaction."""
     now = now or timezone.now()
-    dispatched = 0
     due = ReportSchedule.objects.filter(active=True, next_run_at__lte=now).values_list(
         "pk", flat=True
     )
-    for schedule_id in list(due):
-        with transaction.atomic():
-            schedule = (
-                ReportSchedule.objects.select_for_update(skip_locked=True)
-                .filter(pk=schedule_id, active=True, next_run_at__lte=now)
-                .first()
-            )
-            if schedule is None:
-                continue  # another dispatcher has it
-            parameters = parameters_for(preset=schedule.preset, channel_id=schedule.channel_id)
-            report_request(
-                kind=schedule.kind,
-                parameters=parameters,
-                format=schedule.format,
-                actor=Actor.system("report schedule"),
-                schedule=schedule,
-            )
-            schedule.last_run_at, schedule.next_run_at = (
-                now,
-                next_run_after(schedule.frequency, now),
-            )
-            schedule.save(update_fields=["last_run_at", "next_run_at"])
-            dispatched += 1
-    return dispatched
+    return sum(_dispatch_one(schedule_id, now) for schedule_id in list(due))
+
+
+@transaction.atomic
+def _dispatch_one(schedule_id: int, now: datetime) -> bool:
+    schedule = (
+        ReportSchedule.objects.select_for_update(skip_locked=True)
+        .filter(pk=schedule_id, active=True, next_run_at__lte=now)
+        .first()
+    )
+    if schedule is None:
+        return False  # another dispatcher has it, or had it
+    schedule.last_run_at = now
+    schedule.next_run_at = next_run_after(schedule.frequency, now)
+    schedule.save(update_fields=["last_run_at", "next_run_at"])
+    try:
+        # The period as seen when the schedule fires (yesterday, last month, …).
+        parameters = parameters_for(
+            preset=schedule.preset, channel_id=schedule.channel_id, today=timezone.localdate(now)
+        )
+        report_request(
+            kind=schedule.kind,
+            parameters=parameters,
+            format=schedule.format,
+            actor=Actor.system("report schedule"),
+            schedule=schedule,
+        )
+    except DomainError:
+        # A schedule that can no longer be run (its report was withdrawn) waits for its next
+        # time instead of stopping the schedules after it every few minutes.
+        logger.exception("Report schedule %s could not be run", schedule.pk)
+        return False
+    return True
 
 
 @transaction.atomic
@@ -274,6 +298,9 @@ def report_schedule_save(
     *, schedule: ReportSchedule, actor: Actor, reschedule: bool
 ) -> ReportSchedule:
     """Save a schedule the actor may run; a new one, or a new frequency, starts afresh."""
+    report_of(schedule.kind)
+    if schedule.format not in ReportFormat.values:
+        raise DomainError(f"{schedule.format!r} is not a report format; use xlsx or csv.")
     if actor.user is not None and not may_request(actor.user, schedule.kind):
         raise DomainError(f"Your role cannot schedule the {report_of(schedule.kind).title} report.")
     if schedule.preset == "custom" or schedule.preset not in PRESETS:

@@ -11,6 +11,7 @@ from django.utils import timezone
 CENT = Decimal("0.01")
 FINANCE = "finance"  # Accountant and Owner
 OPERATIONS = "operations"  # Merchant too
+GROUPINGS = ("day", "week", "month")
 
 
 def cents(value) -> Decimal:
@@ -36,6 +37,8 @@ class Parameters:
     def __post_init__(self):
         if self.end < self.start:
             raise ValueError(f"The period ends ({self.end}) before it starts ({self.start}).")
+        if self.grouping not in GROUPINGS:
+            raise ValueError(f"{self.grouping!r} is not a grouping; use day, week or month.")
 
     @property
     def since(self) -> datetime:

@@ -10,6 +10,7 @@ from reporting.reports.base import FINANCE, OPERATIONS, Column, Parameters, Repo
 from sales.models import Order, OrderLine, OrderStatus, Refund, RefundLine, RefundStatus
 
 ZERO = Decimal("0.00")
+PERCENT = Decimal("0.0001")  # a margin share to a hundredth of a percent
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 # Orders that are sales: placed (or completed), never drafts or cancelled ones.
 SOLD = ~Q(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED])
@@ -62,10 +63,8 @@ class SalesSummary(Report):
             .order_by()
         ):
             cells = table[(row["period"], row["channel__name"])]
-            cells[0], cells[2:6] = (
-                row["n"],
-                [row["gross"], row["discounts"], row["tax"], row["shipping"]],
-            )
+            cells[0] = row["n"]
+            cells[2:6] = [cents(row[name]) for name in ("gross", "discounts", "tax", "shipping")]
         for row in (
             OrderLine.objects.filter(order__in=orders)
             .annotate(
@@ -133,12 +132,13 @@ class SalesByProduct(Report):
 
     def rows(self, parameters):
         lines = OrderLine.objects.filter(order__in=sold_orders(parameters))
+        # Keyed like the rows: a variant whose options changed between orders is two rows.
         refunded = {
-            row["line__variant_id"]: cents(row["net"])
+            (row["line__variant_id"], row["line__options"]): cents(row["net"])
             for row in RefundLine.objects.filter(
                 line__in=lines, refund__status=RefundStatus.SUCCEEDED
             )
-            .values("line__variant_id")
+            .values("line__variant_id", "line__options")
             .annotate(net=Sum(F("amount") - F("tax"), output_field=MONEY))
             .order_by()
         }
@@ -150,13 +150,14 @@ class SalesByProduct(Report):
                 units=Sum(F("quantity") - F("quantity_cancelled") - F("quantity_returned")),
                 revenue=Sum(F("total") - F("tax"), output_field=MONEY),
             )
-            .order_by("variant__product__title", "variant__sku", "variant_id")
+            .order_by("variant__product__title", "variant__sku", "variant_id", "options")
         )
         for row in grouped.iterator(chunk_size=2000):
-            revenue = cents(row["revenue"]) - refunded.get(row["variant_id"], ZERO)
+            refund = refunded.get((row["variant_id"], row["options"]), ZERO)
+            revenue = cents(row["revenue"]) - refund
             cost = row["variant__cost"] * row["units"] if row["variant__cost"] is not None else None
             margin = revenue - cost if cost is not None else None
-            share = (margin / revenue) if margin is not None and revenue else None
+            share = (margin / revenue).quantize(PERCENT) if margin is not None and revenue else None
             yield (
                 row["variant__sku"] or "",
                 row["variant__product__title"],

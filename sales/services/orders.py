@@ -18,7 +18,7 @@ from backoffice.exceptions import DomainError
 from backoffice.history import save_with_reason
 from inventory.models import ProductStatus, ProductVariant, StockLevel, Warehouse
 from inventory.services import stock_allocate, stock_levels_lock, stock_release, stock_ship
-from reporting.rollups import refresh_after_commit
+from reporting.rollups import refresh_after_commit, refresh_order_after_commit
 from sales.models import (
     Address,
     Channel,
@@ -479,7 +479,8 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
     order.status, order.cancelled_at = OrderStatus.CANCELLED, timezone.now()
     message = f"Cancelled: {reason}" if reason else "Cancelled"
     save_with_reason(order, actor, message)
-    refresh_after_commit(moment=order.placed_at, channel_id=order.channel_id)
+    # The placed day loses the order, and the days of its refunds lose them.
+    refresh_order_after_commit(order=order)
     order_event_record(order=order, kind=EventKind.CANCELLED, message=message, actor=actor)
     invoice = Invoice.objects.filter(order=order).first()
     if invoice is not None:
