@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "inventory",
     "sales",
     "reporting",
+    "imports",
     "integrations",
 ]
 
@@ -187,6 +188,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reporting.tasks.report_runs_fail_stale_task",
         "schedule": 300.0,
     },
+    "imports-stale": {
+        "task": "imports.tasks.imports_fail_stale_task",
+        "schedule": 300.0,
+    },
     "sales-rollups-rebuild": {
         "task": "reporting.tasks.daily_sales_rebuild_task",
         "schedule": crontab(hour=3, minute=15),
@@ -257,6 +262,11 @@ STRIPE_SUCCESS_URL = env.str("STRIPE_SUCCESS_URL", default="http://127.0.0.1:800
 STRIPE_CANCEL_URL = env.str("STRIPE_CANCEL_URL", default="http://127.0.0.1:8000/payment/cancelled")
 
 STORE_CURRENCY = env.str("STORE_CURRENCY", default="EUR")
+
+# Imports: the largest file accepted, and the row count above which preview and apply run on
+# a worker (with a progress bar) instead of in the request.
+IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=50)
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=1000)
 # Whether catalog prices include tax (as shops selling to consumers in Europe usually show
 # them) or have it added on top. Each order keeps the choice it was priced with.
 PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)

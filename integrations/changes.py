@@ -7,14 +7,16 @@ a product's status shows or hides its variants and their stock, a warehouse clos
 the stock kept there, a customer's name shows on their orders. Signals are used here, and
 only here, because the log must see every write whatever door it came through (a service,
 an admin inline, an import) and because it is bookkeeping for the integration, not a rule of
-the domain. Writes that skip `save()` (bulk loads of synthetic benchmark data) are not
-logged.
+the domain. Imports write in bulk, without signals, and log what they change with
+`catalog_changed`; bulk loads of synthetic benchmark data are not logged.
 """
 
 from django.db import connection
 from django.db.models import BigIntegerField, Func
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
 
+from backoffice.bulk import insert_plain
 from integrations.models import Change, ChangeKind
 from inventory.models import Category, Product, ProductImage, ProductVariant, StockLevel, Warehouse
 from sales.models import Address, Customer, Order
@@ -59,6 +61,28 @@ def _catalog(pairs) -> list[tuple[str, int, None]]:
         rows += [(ChangeKind.VARIANT, variant_id, None), (ChangeKind.STOCK, variant_id, None)]
         products[product_id] = None
     return rows + [(ChangeKind.PRODUCT, product_id, None) for product_id in products]
+
+
+def catalog_changed(*, products: list[int], variants: list[tuple[int, int]]) -> None:
+    """Log a bulk write that sent no signals (an import): these products, and these
+    (variant id, product id) pairs with their stock. The transaction id is read once, not
+    computed by every row of a large insert."""
+    rows = [(ChangeKind.PRODUCT, pk, None) for pk in products] + _catalog(variants)
+    if not rows:
+        return
+    txid = 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+            txid = cursor.fetchone()[0]
+    now = timezone.now()
+    insert_plain(
+        Change,
+        [
+            {"txid": txid, "kind": kind, "object_id": pk, "channel_id": ch, "created_at": now}
+            for kind, pk, ch in rows
+        ],
+    )
 
 
 def _on_category(sender, instance, **kwargs):

@@ -1,0 +1,184 @@
+"""Imports in the admin: start one (kind and file), read its preview — new, changed (field by
+field), unchanged and invalid rows —, apply it, revert it. A big file's preview and apply run
+on a worker; the page follows their progress."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from unfold.decorators import action, display
+
+from backoffice.admin import BaseAdmin
+from backoffice.admin_services import actor_of, report_domain_errors
+from imports import services
+from imports.forms import NewImportForm
+from imports.models import ImportBatch, ImportKind, ImportStatus
+from imports.revert import import_revert
+
+STATUS_COLOURS = {
+    "previewing": "info",
+    "ready": "success",
+    "invalid": "danger",
+    "applying": "warning",
+    "applied": "success",
+    "failed": "danger",
+    "reverted": "info",
+}
+RUNNING = (ImportStatus.PREVIEWING, ImportStatus.APPLYING)
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(BaseAdmin):
+    list_display = (
+        "__str__",
+        "kind",
+        "status_badge",
+        "summary",
+        "actor_name",
+        "created_at",
+    )
+    list_filter = ("kind", "status")
+    search_fields = ("file_name", "actor_name")
+    actions_list = ("new_import",)
+
+    def has_add_permission(self, request):
+        return False  # started through the "New import" form, which calls the service
+
+    def has_new_permission(self, request):
+        return request.user.has_perm("imports.add_importbatch")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @display(description="Status", ordering="status", label=STATUS_COLOURS)
+    def status_badge(self, obj):
+        return obj.status
+
+    @display(description="Rows")
+    def summary(self, obj):
+        counts = obj.counts or {}
+        if obj.kind == ImportKind.REVERT:
+            return ", ".join(f"{counts.get(k, 0)} {k}" for k in ("restored", "removed", "kept"))
+        if not counts:
+            return "—"
+        return ", ".join(
+            f"{counts.get(k, 0)} {k}" for k in ("new", "changed", "unchanged", "invalid")
+        )
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    def get_urls(self):
+        def view(name, function):
+            return path(
+                f"<int:pk>/{name}/",
+                self.admin_site.admin_view(function),
+                name=f"imports_importbatch_{name}",
+            )
+
+        return [
+            view("apply", self.apply_view),
+            view("revert", self.revert_view),
+            view("errors", self.errors_view),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        batch = get_object_or_404(ImportBatch, pk=object_id)
+        if not self.has_view_permission(request, batch):
+            raise PermissionDenied
+        may_apply = request.user.has_perm("imports.apply_importbatch")
+        preview = batch.preview or {}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": str(batch),
+            "batch": batch,
+            "running": batch.status in RUNNING,
+            "progress": services.import_progress(batch),
+            "preview": preview,
+            "counts": preview.get("counts", {}),
+            "may_apply": may_apply and batch.status == ImportStatus.READY,
+            "may_revert": may_apply
+            and batch.status == ImportStatus.APPLIED
+            and batch.kind != ImportKind.REVERT,
+        }
+        return TemplateResponse(request, "imports/batch.html", context)
+
+    def _batch_for_change(self, request, pk) -> ImportBatch:
+        if request.method != "POST":
+            raise PermissionDenied
+        return get_object_or_404(ImportBatch, pk=pk)
+
+    def apply_view(self, request, pk):
+        batch = self._batch_for_change(request, pk)
+        result = {}
+        if report_domain_errors(
+            request,
+            lambda: result.update(
+                batch=services.import_apply(batch=batch, actor=actor_of(request))
+            ),
+        ):
+            batch = result["batch"]
+            if batch.status == ImportStatus.APPLIED:
+                messages.success(request, f"{batch} applied.")
+            elif batch.status == ImportStatus.APPLYING:
+                messages.info(request, f"{batch} is being applied in the background.")
+            else:
+                messages.error(request, batch.message or f"{batch} was not applied.")
+        return redirect(reverse("admin:imports_importbatch_change", args=[pk]))
+
+    def revert_view(self, request, pk):
+        batch = self._batch_for_change(request, pk)
+        result = {}
+        if report_domain_errors(
+            request,
+            lambda: result.update(revert=import_revert(batch=batch, actor=actor_of(request))),
+        ):
+            revert = result["revert"]
+            messages.success(request, f"{batch} reverted ({self.summary(revert)}).")
+            return redirect(reverse("admin:imports_importbatch_change", args=[revert.pk]))
+        return redirect(reverse("admin:imports_importbatch_change", args=[pk]))
+
+    def errors_view(self, request, pk):
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        if not self.has_view_permission(request, batch):
+            raise PermissionDenied
+        if not batch.error_file:
+            messages.error(request, "This import has no error file.")
+            return redirect(reverse("admin:imports_importbatch_change", args=[pk]))
+        name = batch.error_file.name.rsplit("/", 1)[-1]
+        return FileResponse(batch.error_file.open("rb"), as_attachment=True, filename=name)
+
+    @action(description="New import", url_path="new", icon="upload_file", permissions=["new"])
+    def new_import(self, request):
+        form = NewImportForm(request.user, request.POST or None, request.FILES or None)
+        if form.is_valid():
+            result = {}
+            data = form.cleaned_data
+            if report_domain_errors(
+                request,
+                lambda: result.update(
+                    batch=services.import_create(
+                        kind=data["kind"], upload=data["file"], actor=actor_of(request)
+                    )
+                ),
+            ):
+                batch = result["batch"]
+                return redirect(reverse("admin:imports_importbatch_change", args=[batch.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "New import",
+            "form": form,
+            "explanation": "The file is checked and previewed first: you see every new, "
+            "changed, unchanged and invalid row before anything is written. Big files are "
+            "previewed in the background.",
+            "submit_label": "Preview",
+            "cancel_url": reverse("admin:imports_importbatch_changelist"),
+        }
+        return TemplateResponse(request, "backoffice/action_form.html", context)

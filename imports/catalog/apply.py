@@ -1,0 +1,162 @@
+"""A chunk of product plans written: in bulk, each row with its history row (the batch's
+reason and user) and an `ImportItem` keeping the values before and after for a revert. The
+caller holds the transaction: a file is applied whole or not at all."""
+
+from django.db.models import Model
+from django.utils import timezone
+
+from backoffice.bulk import insert_plain, insert_with_history, update_with_history
+from imports.catalog.plan import ProductPlan
+from imports.models import ImportBatch, ImportItem, ItemAction
+from integrations.changes import catalog_changed
+from inventory.models import InventoryPolicy, Product, ProductImage, ProductVariant, StockLevel
+from inventory.services import category_save
+
+
+def item_row(batch, model: str, object_id: int, action: str, before=None, after=None) -> dict:
+    """An `ImportItem` as the row `insert_plain` loads."""
+    return {
+        "batch_id": batch.pk,
+        "model": model,
+        "object_id": object_id,
+        "action": action,
+        "before": before or {},
+        "after": after or {},
+    }
+
+
+def snapshot(instance: Model, changes: dict, side: int) -> dict:
+    """The changed fields' values on one side (0 before, 1 after) as JSON: foreign keys by
+    id, decimals as text, so a revert can put them back exactly."""
+    values = {}
+    for name, pair in changes.items():
+        field = instance._meta.get_field(name)
+        value = pair[side]
+        if field.is_relation:
+            values[field.attname] = value.pk if value is not None else None
+        else:
+            values[field.attname] = field.get_prep_value(value) if value is not None else None
+            if values[field.attname] is not None and not isinstance(
+                values[field.attname], (bool, int, str)
+            ):
+                values[field.attname] = str(values[field.attname])
+    return values
+
+
+class CatalogWriter:
+    def __init__(self, batch: ImportBatch, actor):
+        self.batch, self.actor = batch, actor
+        self.history = {"user": batch.requested_by, "reason": batch.reason}
+        self.written = {"created": 0, "updated": 0}
+
+    def write(self, plans: list[ProductPlan], new_categories) -> None:
+        self._categories(new_categories)
+        now = timezone.now()
+        items: list[dict] = []
+        self._save(
+            [p for p in plans if p.is_new],
+            [p for p in plans if p.changes and not p.is_new],
+            Product,
+            lambda p: p.product,
+            now,
+            items,
+        )
+        # New variants and images point at product objects that now have ids: bulk_create
+        # reads them from there.
+        variants = [v for p in plans for v in p.variants]
+        self._save(
+            [v for v in variants if v.is_new],
+            [v for v in variants if v.changes and not v.is_new],
+            ProductVariant,
+            lambda v: v.variant,
+            now,
+            items,
+        )
+        self._images(plans, items)
+        self._policies(variants)
+        insert_plain(ImportItem, items)
+        catalog_changed(
+            products=[p.product.pk for p in plans if p.is_new or p.changes or p.variants],
+            variants=[
+                (v.variant.pk, v.variant.product_id) for v in variants if v.is_new or v.changes
+            ],
+        )
+
+    def _categories(self, new_categories) -> None:
+        """New categories from Shopify paths, parents first (a path's prefix comes first)."""
+        for path in sorted(new_categories, key=len):
+            category = new_categories[path]
+            if category.pk is None:
+                category_save(category=category, actor=self.actor, reason=self.batch.reason)
+                ImportItem.objects.create(
+                    batch=self.batch,
+                    model="inventory.category",
+                    object_id=category.pk,
+                    action=ItemAction.CREATED,
+                )
+
+    def _save(self, new, changed, model, instance_of, now, items) -> None:
+        label = model._meta.label_lower
+        if new:
+            created = [instance_of(p) for p in new]
+            insert_with_history(created, model, **self.history)
+            items += [item_row(self.batch, label, i.pk, ItemAction.CREATED) for i in created]
+            self.written["created"] += len(created)
+        if changed:
+            fields = sorted({name for plan in changed for name in plan.changes} | {"updated_at"})
+            objects = [instance_of(p) for p in changed]
+            for instance in objects:
+                instance.updated_at = now
+            update_with_history(objects, model, fields, **self.history)
+            for plan in changed:
+                instance = instance_of(plan)
+                items.append(
+                    item_row(
+                        self.batch,
+                        label,
+                        instance.pk,
+                        ItemAction.CHANGED,
+                        snapshot(instance, plan.changes, 0),
+                        snapshot(instance, plan.changes, 1),
+                    )
+                )
+            self.written["updated"] += len(changed)
+
+    def _images(self, plans: list[ProductPlan], items: list[dict]) -> None:
+        new = [image for plan in plans for image in plan.new_images]
+        if new:
+            insert_with_history(new, ProductImage, **self.history)
+            items += [
+                item_row(self.batch, "inventory.productimage", i.pk, ItemAction.CREATED)
+                for i in new
+            ]
+        changed = [pair for plan in plans for pair in plan.changed_images]
+        if changed:
+            images = [image for image, _ in changed]
+            update_with_history(images, ProductImage, ["alt_text", "position"], **self.history)
+            items += [
+                item_row(
+                    self.batch,
+                    "inventory.productimage",
+                    image.pk,
+                    ItemAction.CHANGED,
+                    snapshot(image, changes, 0),
+                    snapshot(image, changes, 1),
+                )
+                for image, changes in changed
+            ]
+
+    @staticmethod
+    def _policies(variants) -> None:
+        """Stock rows follow their variant's inventory policy (as `variant_save` keeps them)."""
+        for allows in (True, False):
+            policy = InventoryPolicy.CONTINUE if allows else InventoryPolicy.DENY
+            ids = [
+                v.variant.pk
+                for v in variants
+                if not v.is_new
+                and "inventory_policy" in v.changes
+                and v.variant.inventory_policy == policy
+            ]
+            if ids:
+                StockLevel.objects.filter(variant_id__in=ids).update(allows_backorder=allows)

@@ -1,0 +1,224 @@
+"""Shopify's product export read as it is: one product over consecutive rows sharing a
+Handle, the first row carrying the product fields; image-only rows; "Default Title" for a
+product without options; old and new column sets matched by name; metafield columns kept
+out of the way; barcodes with a spreadsheet's apostrophe; grams and a display unit.
+
+What the import has to change to fit is said in the preview's notices, never done silently
+(a duplicate SKU is the main one: see `CatalogPlanner`)."""
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+from imports import values
+from imports.catalog.records import (
+    PRODUCT_FIELDS,
+    VARIANT_FIELDS,
+    Cell,
+    ImageRecord,
+    ProductRecord,
+    VariantRecord,
+    merge_product_cells,
+    parse_cells,
+)
+from imports.outcome import Outcome
+from imports.reading import Table, require_columns
+
+PRODUCT_COLUMNS = {
+    "Title": "title",
+    "Body (HTML)": "description",
+    "Vendor": "vendor",
+    "Type": "product_type",
+    "Tags": "tags",
+    "Status": "status",
+    "SEO Title": "seo_title",
+    "SEO Description": "seo_description",
+    "Option1 Name": "option1_name",
+    "Option2 Name": "option2_name",
+    "Option3 Name": "option3_name",
+}
+VARIANT_COLUMNS = {
+    "Variant Barcode": "barcode",
+    "Variant Price": "price",
+    "Variant Compare At Price": "compare_at_price",
+    "Cost per item": "cost",
+    "Variant Inventory Policy": "inventory_policy",
+}
+OPTION_VALUE_COLUMNS = ("Option1 Value", "Option2 Value", "Option3 Value")
+# A row is a variant row when one of these holds something; otherwise it only adds an image.
+VARIANT_MARKERS = (
+    *OPTION_VALUE_COLUMNS,
+    "Variant SKU",
+    "Variant Price",
+    "Variant Grams",
+    "Variant Barcode",
+    "Variant Compare At Price",
+    "Cost per item",
+)
+DEFAULT_TITLE = "Default Title"
+GRAMS_PER = {"g": Decimal(1), "kg": Decimal(1000), "lb": Decimal("453.59237")}
+GRAMS_PER["oz"] = Decimal("28.349523125")
+METAFIELD = re.compile(r"\((product|variant)\.metafields\.")
+KNOWN_UNUSED = {
+    "Published",
+    "Product Category",
+    "Variant SKU",
+    "Variant Grams",
+    "Variant Weight Unit",
+    "Image Src",
+    "Image Position",
+    "Image Alt Text",
+    *OPTION_VALUE_COLUMNS,
+}
+IGNORED_QUIETLY = {
+    "Variant Inventory Tracker",
+    "Variant Fulfillment Service",
+    "Variant Requires Shipping",
+    "Variant Taxable",
+    "Variant Tax Code",
+    "Gift Card",
+    "Variant Image",
+    "Option1 Linked To",
+    "Option2 Linked To",
+    "Option3 Linked To",
+}
+
+
+def shopify_records(table: Table, outcome: Outcome) -> Iterator[ProductRecord]:
+    require_columns(table, ["Handle", "Title"], kind="Shopify products")
+    _note_columns(table, outcome)
+    has_status = "Status" in table.columns
+    done: dict[str, int] = {}
+    record = None
+    for row, raw in table.rows:
+        outcome.rows_seen += 1
+        handle = (raw.get("Handle") or "").strip()
+        if not handle:
+            outcome.problem(row, "Handle", "", "is required on every row")
+            continue
+        if record is None or handle != record.handle:
+            if record is not None:
+                done[record.handle] = record.row
+                yield record
+            if handle in done:
+                outcome.problem(
+                    row, "Handle", handle, f"rows of this product must follow row {done[handle]}"
+                )
+                record = None
+                continue
+            record = _first_row(handle, row, raw, has_status, outcome)
+        _row(record, raw, row, outcome)
+    if record is not None:
+        yield record
+
+
+def _note_columns(table: Table, outcome: Outcome) -> None:
+    used = set(PRODUCT_COLUMNS) | set(VARIANT_COLUMNS) | KNOWN_UNUSED | {"Handle"}
+    metafields = [c for c in table.columns if METAFIELD.search(c)]
+    if metafields:
+        outcome.notice(f"{len(metafields)} metafield column(s) are not imported.")
+    if "Variant Inventory Qty" in table.columns:
+        outcome.notice(
+            "Variant Inventory Qty is not imported: stock changes only through the stock "
+            "ledger — import a stock count file for it."
+        )
+    other = [
+        c
+        for c in table.columns
+        if c
+        and c not in used
+        and c not in IGNORED_QUIETLY
+        and c != "Variant Inventory Qty"
+        and not METAFIELD.search(c)
+        and not c.startswith("Google Shopping")
+    ]
+    if other:
+        outcome.notice(f"Columns not imported: {', '.join(other)}.")
+
+
+def _first_row(handle: str, row: int, raw: dict, has_status: bool, outcome: Outcome):
+    record = ProductRecord(handle=handle, row=row)
+    try:
+        values.handle(handle)
+    except values.BadValue as error:
+        outcome.problem(row, "Handle", handle, str(error))
+        record.invalid = True
+    published = (raw.get("Published") or "").strip()
+    if not has_status and published:
+        # Exports from before the Status column: published means active, else a draft.
+        try:
+            status = "active" if values.boolean(published) else "draft"
+            record.fields["status"] = Cell(status, row, "Published", published)
+        except values.BadValue as error:
+            outcome.problem(row, "Published", published, str(error))
+    path = (raw.get("Product Category") or "").strip()
+    kind = (raw.get("Type") or "").strip()
+    names = [n.strip() for n in path.split(">") if n.strip()] if path else ([kind] if kind else [])
+    if names:
+        column = "Product Category" if path else "Type"
+        record.category = ("path", names)
+        record.category_cell = Cell(names, row, column, path or kind)
+    return record
+
+
+def _row(record: ProductRecord, raw: dict, row: int, outcome: Outcome) -> None:
+    product_cells = parse_cells(raw, row, PRODUCT_COLUMNS, PRODUCT_FIELDS, outcome)
+    options = tuple((raw.get(c) or "").strip() for c in OPTION_VALUE_COLUMNS)
+    if options[0] == DEFAULT_TITLE and not any(options[1:]):
+        options = ("", "", "")  # one variant, no real option
+        name = product_cells.get("option1_name")
+        if name is not None and name.value == "Title":
+            del product_cells["option1_name"]
+    merge_product_cells(record, product_cells, outcome)
+    if any((raw.get(c) or "").strip() for c in VARIANT_MARKERS):
+        record.variants.append(_variant(raw, row, options, outcome))
+    src = (raw.get("Image Src") or "").strip()
+    if src:
+        record.images.append(_image(raw, row, src, outcome))
+
+
+def _variant(raw: dict, row: int, options: tuple, outcome: Outcome) -> VariantRecord:
+    variant = VariantRecord(row=row, options=options)
+    sku = (raw.get("Variant SKU") or "").strip()
+    if sku:
+        try:
+            variant.sku = Cell(values.text(100)(sku), row, "Variant SKU", sku)
+        except values.BadValue as error:
+            outcome.problem(row, "Variant SKU", sku, str(error))
+    variant.fields = parse_cells(raw, row, VARIANT_COLUMNS, VARIANT_FIELDS, outcome)
+    _weight(variant, raw, row, outcome)
+    return variant
+
+
+def _weight(variant: VariantRecord, raw: dict, row: int, outcome: Outcome) -> None:
+    """Shopify keeps grams and the unit the merchant shows; the variant keeps the weight in
+    that unit."""
+    grams_text = (raw.get("Variant Grams") or "").strip()
+    unit_text = (raw.get("Variant Weight Unit") or "").strip()
+    try:
+        unit = values.weight_unit(unit_text) if unit_text else "g"
+    except values.BadValue as error:
+        outcome.problem(row, "Variant Weight Unit", unit_text, str(error))
+        return
+    if not grams_text:
+        return
+    try:
+        grams = values.decimal_value(grams_text, 6)
+    except values.BadValue as error:
+        outcome.problem(row, "Variant Grams", grams_text, str(error))
+        return
+    weight = (grams / GRAMS_PER[unit]).quantize(Decimal("0.001"))
+    variant.fields["weight"] = Cell(weight, row, "Variant Grams", grams_text)
+    variant.fields["weight_unit"] = Cell(unit, row, "Variant Weight Unit", unit_text or "g")
+
+
+def _image(raw: dict, row: int, src: str, outcome: Outcome) -> ImageRecord:
+    position_text = (raw.get("Image Position") or "").strip()
+    position = None
+    if position_text:
+        try:
+            position = values.quantity(position_text)
+        except values.BadValue as error:
+            outcome.problem(row, "Image Position", position_text, str(error))
+    alt = (raw.get("Image Alt Text") or "").strip()
+    return ImageRecord(row=row, src=src, position=position, alt=alt or None)

@@ -1,0 +1,71 @@
+"""`python manage.py import_catalog PATH [--format shopify|native] [--dry-run]`: the import
+the admin runs, from the command line — previewed, then applied unless it is a dry run —,
+printing the summary. Recorded as an import batch like any other, so it can be reverted."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from backoffice.actors import Actor
+from backoffice.exceptions import DomainError
+from imports.models import ImportKind, ImportStatus
+from imports.services import import_apply_run, import_create
+
+FORMATS = {"native": ImportKind.PRODUCTS, "shopify": ImportKind.SHOPIFY}
+PROBLEMS_PRINTED = 20
+
+
+class Command(BaseCommand):
+    help = "Import a catalog file (native or Shopify products CSV, or xlsx)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path")
+        parser.add_argument("--format", choices=FORMATS, default="native")
+        parser.add_argument("--dry-run", action="store_true", help="Preview only; write nothing.")
+
+    def handle(self, *args, **options):
+        path = Path(options["path"])
+        if not path.is_file():
+            raise CommandError(f"There is no file at {path}.")
+        actor = Actor.system("import_catalog command")
+        try:
+            with path.open("rb") as upload:
+                batch = import_create(
+                    kind=FORMATS[options["format"]], upload=upload, actor=actor, wait=True
+                )
+        except DomainError as error:
+            raise CommandError(str(error)) from error
+        self._summary(batch)
+        if batch.status != ImportStatus.READY:
+            raise CommandError(
+                batch.message or f"{batch}: the file has invalid rows; nothing was imported."
+            )
+        if options["dry_run"]:
+            self.stdout.write("Dry run: nothing was written.")
+            return
+        batch = import_apply_run(batch.pk, actor)
+        if batch.status != ImportStatus.APPLIED:
+            self._summary(batch)
+            raise CommandError(batch.message or f"{batch} was not applied.")
+        self.stdout.write(self.style.SUCCESS(f"{batch} applied."))
+
+    def _summary(self, batch) -> None:
+        preview = batch.preview or {}
+        counts = preview.get("counts", {})
+        self.stdout.write(
+            f"{batch}: " + ", ".join(f"{counts.get(k, 0)} {k}" for k in counts) + " rows"
+        )
+        for kind, by_status in sorted(preview.get("objects", {}).items()):
+            parts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+            self.stdout.write(f"  {kind}: {parts}")
+        for notice in preview.get("notices", []):
+            self.stdout.write(f"  note: {notice}")
+        problems = preview.get("problems", [])
+        for problem in problems[:PROBLEMS_PRINTED]:
+            where = f"row {problem['row']}" + (
+                f", {problem['column']}" if problem["column"] else ""
+            )
+            value = f" “{problem['value']}”" if problem["value"] else ""
+            self.stdout.write(f"  {where}:{value} {problem['message']}")
+        if preview.get("problem_count", 0) > len(problems[:PROBLEMS_PRINTED]):
+            self.stdout.write(f"  … {preview['problem_count']} problems in all.")

@@ -1,0 +1,90 @@
+"""Imports: each file brought in is an `ImportBatch`, previewed before it is applied, applied
+all or nothing, and revertible. `ImportItem` keeps what the apply did to each row — the values
+before and after — so a revert can put them back without guessing from history."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ImportKind(models.TextChoices):
+    PRODUCTS = "products", "Products and variants"
+    SHOPIFY = "shopify", "Shopify products CSV"
+    PRICES = "prices", "Prices"
+    STOCK = "stock", "Stock counts"
+    CATEGORIES = "categories", "Categories"
+    CUSTOMERS = "customers", "Customers"
+    REVERT = "revert", "Revert of an import"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWING = "previewing", "Previewing"
+    READY = "ready", "Ready to apply"
+    INVALID = "invalid", "Invalid rows"
+    APPLYING = "applying", "Applying"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Failed"
+    REVERTED = "reverted", "Reverted"
+
+
+def import_file_path(batch: "ImportBatch", filename: str) -> str:
+    return f"imports/{batch.created_at:%Y/%m}/{filename}"
+
+
+class ImportBatch(models.Model):
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWING
+    )
+    # The upload is kept in storage (S3 in production), never on a web process's disk.
+    file = models.FileField(upload_to=import_file_path, max_length=500, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_format = models.CharField("format", max_length=10, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    preview = models.JSONField(default=dict, blank=True)
+    error_file = models.FileField(upload_to="imports/errors/", max_length=500, blank=True)
+    message = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_name = models.CharField(max_length=200)
+    reverts = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reverted_by"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "import"
+        permissions = [("apply_importbatch", "Can apply and revert imports")]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk}: {self.file_name or self.get_kind_display()}"
+
+    @property
+    def reason(self) -> str:
+        """The change reason every history row written by this batch carries."""
+        return str(self)
+
+
+class ItemAction(models.TextChoices):
+    CREATED = "created", "Created"
+    CHANGED = "changed", "Changed"
+    STOCK = "stock", "Stock counted"
+
+
+class ImportItem(models.Model):
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="items")
+    model = models.CharField(max_length=60)  # "inventory.product"
+    object_id = models.BigIntegerField()
+    action = models.CharField(max_length=10, choices=ItemAction.choices)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["batch", "model", "action"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.model} #{self.object_id}"

@@ -1,0 +1,113 @@
+"""What a preview finds, row by row: problems (row, column, value, message), notices, and
+whether each row is new, changed or unchanged, with field diffs for the first rows shown."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+PREVIEW_ROWS = 500  # rows with their diffs kept for the preview page
+PROBLEMS_KEPT = 1000  # problems listed in full; the error file has them all
+
+
+class RowStatus:
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    INVALID = "invalid"
+    ORDER = (NEW, CHANGED, UNCHANGED, INVALID)
+
+
+@dataclass
+class Problem:
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", {self.column}" if self.column else "")
+        shown = f" “{self.value}”" if self.value else ""
+        return f"{where}:{shown} {self.message}"
+
+
+def shown(value) -> str:
+    """A value as the preview shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return str(value)
+
+
+@dataclass
+class Outcome:
+    """Everything one pass over a file found. `rows` keeps the first rows' diffs only, so a
+    million-row preview stays small; counts and problems cover every row."""
+
+    rows_seen: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    problem_rows: dict[int, list[str]] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    statuses: dict[int, str] = field(default_factory=dict)
+    diffs: dict[int, list] = field(default_factory=dict)
+    objects: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def problem(self, row: int, column: str, value, message: str) -> None:
+        self.problem_count += 1
+        text = str(value if value is not None else "")
+        if len(self.problems) < PROBLEMS_KEPT:
+            self.problems.append(Problem(row, column, text[:200], message))
+        label = f"{column}: {message}" if column else message
+        self.problem_rows.setdefault(row, []).append(label)
+
+    def notice(self, message: str) -> None:
+        if message not in self.notices and len(self.notices) < 200:
+            self.notices.append(message)
+
+    def mark(self, row: int, status: str, what: str, changes: dict | None = None) -> None:
+        """Row `row` creates, changes or leaves `what` (e.g. "variant TS-RED-M")."""
+        kind = what.split(" ", 1)[0]
+        counts = self.objects.setdefault(kind, {})
+        counts[status] = counts.get(status, 0) + 1
+        rank = RowStatus.ORDER.index
+        current = self.statuses.get(row)
+        if current is None or rank(status) < rank(current):
+            self.statuses[row] = status
+        if status != RowStatus.UNCHANGED and (row in self.diffs or len(self.diffs) < PREVIEW_ROWS):
+            entry = [
+                what,
+                status,
+                [[k, shown(old), shown(new)] for k, (old, new) in (changes or {}).items()],
+            ]
+            self.diffs.setdefault(row, []).append(entry)
+
+    @property
+    def valid(self) -> bool:
+        return self.problem_count == 0
+
+    def row_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(RowStatus.ORDER, 0)
+        for status in self.statuses.values():
+            counts[status] += 1
+        invalid = len(self.problem_rows)
+        counts[RowStatus.INVALID] = invalid
+        for row in self.problem_rows:
+            status = self.statuses.get(row)
+            if status is not None:
+                counts[status] -= 1
+        counts[RowStatus.UNCHANGED] += max(
+            0, self.rows_seen - len(set(self.statuses) | set(self.problem_rows))
+        )
+        return counts
+
+    def as_preview(self) -> dict:
+        return {
+            "counts": self.row_counts(),
+            "objects": self.objects,
+            "problems": [p.__dict__ for p in self.problems],
+            "problem_count": self.problem_count,
+            "notices": self.notices,
+            "rows": [[row, *entry] for row in sorted(self.diffs) for entry in self.diffs[row]],
+        }

@@ -1,0 +1,233 @@
+"""Reading the files merchants bring: csv in the encodings and delimiters spreadsheets save
+(UTF-8 with or without BOM, Windows-1252, Latin-1; comma, semicolon, tab), and xlsx read
+with openpyxl in read-only mode (its XML parsed by defusedxml, which is installed). Rows
+stream: a million-row file is never held in memory whole.
+
+Every refusal is an `ImportFileError` with a message a merchant can act on."""
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.conf import settings
+
+from backoffice.exceptions import DomainError
+
+DELIMITERS = ",;\t"
+SNIFF_BYTES = 64 * 1024
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx"}
+
+
+class ImportFileError(DomainError):
+    """The file cannot be read as a table (size, encoding, format, columns)."""
+
+
+@dataclass
+class Table:
+    """A file's header and its rows, each a dict by column name with its row number (the
+    header is row 1, as a spreadsheet counts)."""
+
+    columns: list[str]
+    rows: Iterator[tuple[int, dict[str, str]]]
+    file_format: str
+    encoding: str = ""
+    delimiter: str = ""
+    notices: list[str] = field(default_factory=list)
+    text: io.TextIOWrapper | None = None
+
+    def release(self) -> None:
+        """Let go of the binary stream without closing it (a text wrapper closes the stream
+        it wraps when it goes away; the caller may still need it)."""
+        if self.text is not None:
+            self.text.detach()
+            self.text = None
+
+
+def file_format_of(name: str) -> str:
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in FORMATS:
+        raise ImportFileError(
+            f"{name!r} is not a file this import reads: use .csv (or .tsv, .txt) or .xlsx."
+        )
+    return FORMATS[suffix]
+
+
+def check_size(size: int) -> None:
+    limit = settings.IMPORT_MAX_UPLOAD_MB
+    if size > limit * 1024 * 1024:
+        raise ImportFileError(
+            f"The file is {size / 1024 / 1024:.1f} MB; imports take files up to {limit} MB. "
+            "Split it, or import csv rather than xlsx (it is smaller)."
+        )
+    if size == 0:
+        raise ImportFileError("The file is empty.")
+
+
+def read_table(stream, name: str) -> Table:
+    """Open a binary stream (seekable) as a table, refusing what cannot be read."""
+    stream.seek(0, io.SEEK_END)
+    check_size(stream.tell())
+    stream.seek(0)
+    if file_format_of(name) == "xlsx":
+        return _read_xlsx(stream)
+    return _read_csv(stream)
+
+
+# --- csv ---------------------------------------------------------------------------------------
+
+
+def detect_encoding(stream) -> str:
+    """UTF-8 (BOM or not) when the whole file decodes as UTF-8; otherwise Windows-1252, or
+    Latin-1 for the few bytes Windows-1252 leaves undefined. UTF-16 (what "Unicode text"
+    saves) is refused with the way out."""
+    head = stream.read(4)
+    stream.seek(0)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ImportFileError(
+            "The file is UTF-16 text; save it as “CSV UTF-8 (comma delimited)” and import again."
+        )
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        if _decodes(stream, encoding):
+            return encoding
+    raise ImportFileError("The file's characters could not be read.")  # latin-1 reads anything
+
+
+def _decodes(stream, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    stream.seek(0)
+    try:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            if b"\x00" in chunk:
+                raise ImportFileError(
+                    "The file holds binary data, not text: is it really a csv file?"
+                )
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        stream.seek(0)
+    return True
+
+
+def detect_delimiter(sample: str) -> str:
+    first_line = sample.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        # One column, or a sample the sniffer cannot decide on: the header line decides.
+        counts = {d: first_line.count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _read_csv(stream) -> Table:
+    encoding = detect_encoding(stream)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    sample = text.read(SNIFF_BYTES)
+    text.seek(0)
+    delimiter = detect_delimiter(sample)
+    reader = csv.reader(text, delimiter=delimiter, strict=False)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportFileError("The file is empty.") from None
+    except csv.Error as error:
+        raise ImportFileError(f"The file is not a readable csv: {error}.") from error
+    columns = _columns(header)
+    notices = []
+    if encoding != "utf-8-sig":
+        notices.append(f"Read as {'Windows-1252' if encoding == 'cp1252' else 'Latin-1'} text.")
+    return Table(
+        columns=columns,
+        rows=_csv_rows(reader, columns),
+        file_format="csv",
+        encoding=encoding,
+        delimiter=delimiter,
+        notices=notices,
+        text=text,
+    )
+
+
+def _csv_rows(reader, columns: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows numbered as a spreadsheet shows them (a cell's line breaks do not count)."""
+    width, number = len(columns), 1
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank line
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                raise ImportFileError(
+                    f"Row {number} has {len(cells)} cells but the header names {width} "
+                    "columns: is a delimiter or a quote out of place?"
+                )
+            yield number, dict(zip(columns, cells, strict=False))
+    except csv.Error as error:
+        raise ImportFileError(f"Row {number + 1} is not readable csv: {error}.") from error
+
+
+def _columns(header: list) -> list[str]:
+    columns = [str(c if c is not None else "").strip() for c in header]
+    while columns and not columns[-1]:
+        columns.pop()
+    if not columns:
+        raise ImportFileError("The first row must name the columns; it is empty.")
+    seen = set()
+    for name in columns:
+        if name and name in seen:
+            raise ImportFileError(f"The column {name!r} appears twice in the header.")
+        seen.add(name)
+    return columns
+
+
+# --- xlsx --------------------------------------------------------------------------------------
+
+
+def _read_xlsx(stream) -> Table:
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ImportFileError("The file is not a readable xlsx workbook.") from error
+    sheet = workbook.worksheets[0]
+    values = sheet.iter_rows(values_only=True)
+    try:
+        columns = _columns(list(next(values)))
+    except StopIteration:
+        raise ImportFileError("The workbook's first sheet is empty.") from None
+    return Table(columns=columns, rows=_xlsx_rows(values, columns), file_format="xlsx")
+
+
+def _xlsx_rows(values, columns: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    for number, cells in enumerate(values, start=2):
+        texts = [_cell_text(c) for c in cells[: len(columns)]]
+        if any(t.strip() for t in texts):
+            yield number, dict(zip(columns, texts, strict=False))
+
+
+def _cell_text(value) -> str:
+    """Cells as the text a csv would hold: whole numbers without ".0", dates in ISO form."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def require_columns(table: Table, required: list[str], *, kind: str) -> None:
+    missing = [name for name in required if name not in table.columns]
+    if missing:
+        raise ImportFileError(
+            f"A {kind} file needs the column(s) {', '.join(missing)}; the file has "
+            f"{', '.join(c for c in table.columns if c) or 'none'}."
+        )

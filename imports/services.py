@@ -1,0 +1,288 @@
+"""Imports: bring a file in (`import_create`), see what it would do (`import_preview`), apply
+it whole or not at all (`import_apply`), and take it back (`import_revert`, in `revert.py`).
+
+The upload is kept in storage, so a worker on another machine can read it. Files above
+`IMPORT_BACKGROUND_ROWS` are previewed and applied by Celery workers, with progress in the
+cache (an apply runs in one transaction, so progress written to the database would not be
+seen until the end); smaller ones in the request."""
+
+import csv
+import io
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.actors import Actor
+from backoffice.exceptions import DomainError
+from imports.catalog.importer import CatalogImport
+from imports.models import ImportBatch, ImportKind, ImportStatus
+from imports.outcome import Outcome
+from imports.reading import ImportFileError, file_format_of, read_table
+from imports.simple import PricesImport, StockCountImport
+from reporting.writers import escape_text
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=10)  # no heartbeat for this long: the worker is gone
+IMPORTERS = {
+    ImportKind.PRODUCTS: lambda outcome: CatalogImport(outcome, shopify=False),
+    ImportKind.SHOPIFY: lambda outcome: CatalogImport(outcome, shopify=True),
+    ImportKind.PRICES: PricesImport,
+    ImportKind.STOCK: StockCountImport,
+}
+
+# What a person needs, beyond importing itself, to bring each kind of file in.
+KIND_PERMISSIONS = {
+    ImportKind.PRODUCTS: ["inventory.add_product", "inventory.change_product"],
+    ImportKind.SHOPIFY: ["inventory.add_product", "inventory.change_product"],
+    ImportKind.PRICES: ["inventory.change_productvariant"],
+    ImportKind.STOCK: ["inventory.change_stocklevel"],
+}
+
+
+def may_import(user, kind: str) -> bool:
+    return (
+        kind in IMPORTERS
+        and user.has_perm("imports.add_importbatch")
+        and user.has_perms(KIND_PERMISSIONS[kind])
+    )
+
+
+class ImportInvalid(DomainError):
+    """Rows of the file are invalid: nothing was written."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__(f"{outcome.problem_count} problem(s) in the file; nothing was imported.")
+        self.outcome = outcome
+
+
+# --- creating a batch --------------------------------------------------------------------------
+
+
+def import_create(*, kind: str, upload, actor: Actor, wait: bool = False) -> ImportBatch:
+    """Check the file can be read as a table of that kind (size, format, encoding, columns),
+    store it and preview it — now, or on a worker for a big file unless the caller `wait`s
+    (the command line). A refused file writes nothing."""
+    if kind not in IMPORTERS:
+        raise DomainError(f"{kind!r} is not an import; use one of: {', '.join(IMPORTERS)}.")
+    if actor.user is not None and not may_import(actor.user, kind):
+        raise DomainError(f"Your role cannot import {ImportKind(kind).label.lower()}.")
+    name = getattr(upload, "name", "") or "upload"
+    file_format = file_format_of(name)
+    rows = _check_readable(kind, upload, name)
+    with transaction.atomic():
+        batch = ImportBatch(
+            kind=kind,
+            file_name=name.rsplit("/", 1)[-1][:255],
+            file_format=file_format,
+            row_count=rows,
+            requested_by=actor.user,
+            actor_name=str(actor),
+        )
+        batch.created_at = timezone.now()
+        upload.seek(0)
+        batch.file.save(batch.file_name, upload, save=False)
+        batch.save()
+        background = rows > settings.IMPORT_BACKGROUND_ROWS and not wait
+        if background:
+            from imports.tasks import import_preview_task
+
+            transaction.on_commit(lambda: import_preview_task.delay(batch.pk))
+    if not background:
+        import_preview(batch.pk)
+        batch.refresh_from_db()
+    return batch
+
+
+def _check_readable(kind: str, upload, name: str) -> int:
+    """Open the file and its header as the import will; the number of data rows (an
+    estimate for csv: a cell may hold line breaks)."""
+    table = read_table(upload, name)
+    try:
+        importer = IMPORTERS[kind](Outcome())
+        table.rows = iter(())  # the header is enough to check the required columns
+        next(iter(importer.chunks(table)), None)
+    finally:
+        table.release()
+    upload.seek(0)
+    if table.file_format == "xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(upload, read_only=True).worksheets[0]
+        rows = max((sheet.max_row or 1) - 1, 0)
+    else:
+        rows = sum(chunk.count(b"\n") for chunk in iter(lambda: upload.read(1 << 20), b""))
+    upload.seek(0)
+    return rows
+
+
+# --- running a batch ---------------------------------------------------------------------------
+
+
+def _progress_key(batch_id: int) -> str:
+    return f"import:{batch_id}:progress"
+
+
+def import_progress(batch: ImportBatch) -> int:
+    if batch.status not in (ImportStatus.PREVIEWING, ImportStatus.APPLYING):
+        return 100
+    beat = cache.get(_progress_key(batch.pk))
+    return beat["percent"] if beat else 0
+
+
+def _beat(batch: ImportBatch, outcome: Outcome) -> None:
+    total = max(batch.row_count, 1)
+    percent = min(99, int(100 * outcome.rows_seen / total))
+    cache.set(
+        _progress_key(batch.pk),
+        {"percent": percent, "at": timezone.now().isoformat()},
+        int(STALE_AFTER.total_seconds() * 6),
+    )
+
+
+def _run(batch: ImportBatch, *, actor: Actor | None = None) -> Outcome:
+    """One pass over the stored file: plan every chunk, and write it when `actor` is given."""
+    outcome = Outcome()
+    importer = IMPORTERS[batch.kind](outcome)
+    with batch.file.open("rb") as stored:
+        table = read_table(stored, batch.file_name)
+        outcome.notices.extend(table.notices)
+        for chunk in importer.chunks(table):
+            plans = importer.plan(chunk)
+            if actor is not None and outcome.valid:
+                importer.write(plans, batch, actor)
+            _beat(batch, outcome)
+    return outcome
+
+
+def _claim(batch_id: int, status_from: tuple, status_to: str) -> ImportBatch | None:
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or batch.status not in status_from:
+            return None
+        batch.status, batch.started_at, batch.message = status_to, timezone.now(), ""
+        batch.save(update_fields=["status", "started_at", "message"])
+    cache.delete(_progress_key(batch_id))
+    return batch
+
+
+def import_preview(batch_id: int) -> ImportBatch | None:
+    """Read the whole file and plan it without writing: the preview, the counts, and for an
+    invalid file a copy with an error column. Safe to call twice."""
+    batch = _claim(batch_id, (ImportStatus.PREVIEWING,), ImportStatus.PREVIEWING)
+    if batch is None:
+        return None
+    try:
+        outcome = _run(batch)
+    except ImportFileError as error:
+        return _finish(batch, ImportStatus.INVALID, message=str(error))
+    except Exception as error:
+        logger.exception("Preview of import %s failed", batch_id)
+        return _finish(batch, ImportStatus.FAILED, message=f"{type(error).__name__}: {error}")
+    status = ImportStatus.READY if outcome.valid else ImportStatus.INVALID
+    return _finish(batch, status, outcome=outcome)
+
+
+def import_apply(*, batch: ImportBatch, actor: Actor) -> ImportBatch:
+    """Queue the apply of a previewed, valid batch (on a worker for a big file)."""
+    if not actor.user or not actor.user.has_perm("imports.apply_importbatch"):
+        raise DomainError("Your role cannot apply imports.")
+    if batch.status != ImportStatus.READY:
+        raise DomainError(f"{batch} is {batch.get_status_display().lower()}: it cannot be applied.")
+    if batch.row_count > settings.IMPORT_BACKGROUND_ROWS:
+        from imports.tasks import import_apply_task
+
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.APPLYING, started_at=timezone.now()
+        )
+        _beat(batch, Outcome())  # queued: the stale check counts from now
+        transaction.on_commit(lambda: import_apply_task.delay(batch.pk, actor.user.pk))
+        batch.refresh_from_db()
+        return batch
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.APPLYING)
+    return import_apply_run(batch.pk, actor) or batch
+
+
+def import_apply_run(batch_id: int, actor: Actor) -> ImportBatch | None:
+    """Write the batch in one transaction: every row or none. A file whose rows turned
+    invalid since the preview (the catalog changed) is refused whole."""
+    batch = _claim(batch_id, (ImportStatus.APPLYING, ImportStatus.READY), ImportStatus.APPLYING)
+    if batch is None:
+        return None
+    try:
+        with transaction.atomic():
+            outcome = _run(batch, actor=actor)
+            if not outcome.valid:
+                raise ImportInvalid(outcome)
+    except ImportInvalid as error:
+        return _finish(
+            batch,
+            ImportStatus.INVALID,
+            outcome=error.outcome,
+            message=(
+                "The catalog changed since the preview and some rows are now invalid; nothing "
+                "was imported."
+            ),
+        )
+    except Exception as error:
+        logger.exception("Import %s failed", batch_id)
+        message = f"Nothing was imported: {type(error).__name__}: {error}"
+        return _finish(batch, ImportStatus.FAILED, message=message)
+    return _finish(batch, ImportStatus.APPLIED, outcome=outcome)
+
+
+def _finish(batch, status, *, outcome: Outcome | None = None, message: str = "") -> ImportBatch:
+    batch.status, batch.message, batch.finished_at = status, message, timezone.now()
+    fields = ["status", "message", "finished_at"]
+    if outcome is not None:
+        batch.preview = outcome.as_preview()
+        batch.counts = {**batch.preview["counts"], "rows": outcome.rows_seen}
+        batch.row_count = outcome.rows_seen
+        fields += ["preview", "counts", "row_count"]
+        if not outcome.valid:
+            _save_error_file(batch, outcome)
+            fields.append("error_file")
+    batch.save(update_fields=fields)
+    cache.delete(_progress_key(batch.pk))
+    return batch
+
+
+def _save_error_file(batch: ImportBatch, outcome: Outcome) -> None:
+    """The whole file back as csv with an "Errors" column, to fix and import again."""
+    text = io.StringIO()
+    writer = csv.writer(text)
+    with batch.file.open("rb") as stored:
+        table = read_table(stored, batch.file_name)
+        writer.writerow([*table.columns, "Errors"])
+        for row, raw in table.rows:
+            cells = [escape_text(raw.get(c) or "") for c in table.columns]
+            writer.writerow([*cells, "; ".join(outcome.problem_rows.get(row, []))])
+    stem = batch.file_name.rsplit(".", 1)[0]
+    content = ContentFile(text.getvalue().encode("utf-8-sig"))
+    batch.error_file.save(f"{stem}-errors.csv", content, save=False)
+
+
+def imports_fail_stale(now=None) -> int:
+    """Batches whose worker stopped (killed, lost) are failed, not left running; an apply
+    that stopped wrote nothing — its transaction never committed."""
+    now = now or timezone.now()
+    failed = 0
+    for batch in ImportBatch.objects.filter(
+        status__in=(ImportStatus.PREVIEWING, ImportStatus.APPLYING),
+        started_at__lt=now - STALE_AFTER,
+    ):
+        beat = cache.get(_progress_key(batch.pk))
+        if beat and datetime.fromisoformat(beat["at"]) > now - STALE_AFTER:
+            continue
+        verb = "preview" if batch.status == ImportStatus.PREVIEWING else "import"
+        failed += ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(
+            status=ImportStatus.FAILED,
+            finished_at=now,
+            message=f"The worker running this {verb} stopped; nothing was imported. Start it again.",
+        )
+    return failed

@@ -1,0 +1,100 @@
+"""Cell values: text from a file turned into what a field holds, or a clear reason why not.
+
+Each parser takes the stripped cell text (never blank: a blank cell means "keep the current
+value" and never reaches a parser) and returns the value or raises `BadValue`."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from inventory.models import InventoryPolicy, ProductStatus, WeightUnit
+
+TRUE = {"true", "yes", "y", "1"}
+FALSE = {"false", "no", "n", "0"}
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+class BadValue(ValueError):
+    """A cell that cannot be read; the message says what is expected."""
+
+
+def decimal_value(text: str, places: int) -> Decimal:
+    # "12,50" is how a semicolon-delimited European file writes 12.50.
+    if "," in text and "." not in text and text.count(",") == 1:
+        text = text.replace(",", ".")
+    try:
+        value = Decimal(text.replace(" ", ""))
+    except InvalidOperation:
+        raise BadValue("is not a number") from None
+    if not value.is_finite():
+        raise BadValue("is not a number")
+    if value < 0:
+        raise BadValue("cannot be negative")
+    if -value.as_tuple().exponent > places:
+        raise BadValue(f"has more than {places} decimal places")
+    return value
+
+
+def money(text: str) -> Decimal:
+    return decimal_value(text, 2).quantize(Decimal("0.01"))
+
+
+def weight(text: str) -> Decimal:
+    return decimal_value(text, 3)
+
+
+def boolean(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in TRUE:
+        return True
+    if lowered in FALSE:
+        return False
+    raise BadValue("is not TRUE or FALSE")
+
+
+def choice(choices):
+    values = {value.lower(): value for value in choices.values}
+
+    def parse(text: str) -> str:
+        try:
+            return values[text.lower()]
+        except KeyError:
+            raise BadValue(f"is not one of {', '.join(choices.values)}") from None
+
+    return parse
+
+
+def text(limit: int):
+    def parse(value: str) -> str:
+        if len(value) > limit:
+            raise BadValue(f"is longer than {limit} characters")
+        return value
+
+    return parse
+
+
+def handle(value: str) -> str:
+    if len(value) > 255 or not SLUG.match(value):
+        raise BadValue("is not a handle (letters, digits, - and _ only)")
+    return value
+
+
+def barcode(value: str) -> str:
+    # Spreadsheets put an apostrophe before digits to keep them as text.
+    return text(100)(value.lstrip("'"))
+
+
+def quantity(value: str) -> int:
+    try:
+        number = Decimal(value.replace(" ", ""))
+    except InvalidOperation:
+        raise BadValue("is not a whole number") from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise BadValue("is not a whole number")
+    if number < 0:
+        raise BadValue("cannot be negative")
+    return int(number)
+
+
+status = choice(ProductStatus)
+inventory_policy = choice(InventoryPolicy)
+weight_unit = choice(WeightUnit)
