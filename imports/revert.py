@@ -135,9 +135,10 @@ def _remove(items: list[ImportItem], revert, counts: dict, notices: list[str]) -
 
 def _kept_because(label: str, instance, ids) -> str | None:
     if label == "inventory.product":
-        others = instance.variants.exclude(pk__in=ids["inventory.productvariant"]).count()
-        if others:
-            return f"it has {others} variant(s) the import did not create"
+        # Variants go first: those left are kept ones, or made since by someone else.
+        left = instance.variants.count()
+        if left:
+            return f"it still has {left} variant(s)"
     if label == "inventory.category":
         if instance.products.exists():
             return "products are in it"
@@ -153,7 +154,7 @@ def _delete(instance, revert: ImportBatch) -> str | None:
         with transaction.atomic():
             instance.delete()
     except (ProtectedError, RestrictedError) as error:
-        kinds = sorted({type(o)._meta.verbose_name_plural for o in error.args[1]})
+        kinds = sorted({str(type(o)._meta.verbose_name_plural) for o in error.args[1]})
         return f"{', '.join(kinds)} refer to it"
     return None
 

@@ -233,7 +233,7 @@ class CatalogPlanner:
             self._set(vplan, variant, "sku", record.sku.value)
         for attname, cell in record.fields.items():
             self._set(vplan, variant, attname, cell.value)
-        if vplan.is_new and "price" not in record.fields:
+        if vplan.is_new and "price" not in record.fields and "price" not in record.unreadable:
             column = "Variant Price" if self.shopify else "price"
             self.outcome.problem(record.row, column, "", "a new variant needs a price")
 
@@ -249,8 +249,8 @@ class CatalogPlanner:
             reason = f"is also on row {first[1]} ({first[0]})"
         else:
             self.skus_in_file[sku] = (handle, row)
-            owner = owners.get(sku)
-            if owner is not None and owner[0] != vplan.variant.pk:
+            owner = owners.get(sku)  # native files: already matched (or refused) by SKU
+            if self.shopify and owner is not None and owner[0] != vplan.variant.pk:
                 reason = f"belongs to a variant of product {owner[2]}"
         if reason is None:
             return True

@@ -52,6 +52,7 @@ class VariantRecord:
     options: tuple[str, str, str]
     sku: Cell | None = None
     fields: dict[str, Cell] = field(default_factory=dict)
+    unreadable: set[str] = field(default_factory=set)  # cells given but not readable
 
 
 @dataclass
@@ -76,8 +77,9 @@ class ProductRecord:
     invalid: bool = False
 
 
-def parse_cells(raw_row: dict, row: int, mapping: dict, parsers: dict, outcome: Outcome):
-    """{attname: Cell} for the non-blank cells of `row`; problems for unreadable ones."""
+def parse_cells(raw_row: dict, row: int, mapping: dict, parsers: dict, outcome: Outcome, bad=None):
+    """{attname: Cell} for the non-blank cells of `row`; problems for unreadable ones (their
+    attnames added to `bad`)."""
     cells = {}
     for column, attname in mapping.items():
         text = (raw_row.get(column) or "").strip()
@@ -87,6 +89,8 @@ def parse_cells(raw_row: dict, row: int, mapping: dict, parsers: dict, outcome: 
             cells[attname] = Cell(parsers[attname](text), row, column, text)
         except values.BadValue as error:
             outcome.problem(row, column, text, str(error))
+            if bad is not None:
+                bad.add(attname)
     return cells
 
 
@@ -183,5 +187,7 @@ def _native_row(record: ProductRecord, raw: dict, row: int, outcome: Outcome) ->
             variant.sku = Cell(values.text(100)(sku_text), row, "sku", sku_text)
         except values.BadValue as error:
             outcome.problem(row, "sku", sku_text, str(error))
-    variant.fields = parse_cells(raw, row, NATIVE_VARIANT_COLUMNS, VARIANT_FIELDS, outcome)
+    variant.fields = parse_cells(
+        raw, row, NATIVE_VARIANT_COLUMNS, VARIANT_FIELDS, outcome, variant.unreadable
+    )
     record.variants.append(variant)

@@ -185,7 +185,9 @@ def _variant(raw: dict, row: int, options: tuple, outcome: Outcome) -> VariantRe
             variant.sku = Cell(values.text(100)(sku), row, "Variant SKU", sku)
         except values.BadValue as error:
             outcome.problem(row, "Variant SKU", sku, str(error))
-    variant.fields = parse_cells(raw, row, VARIANT_COLUMNS, VARIANT_FIELDS, outcome)
+    variant.fields = parse_cells(
+        raw, row, VARIANT_COLUMNS, VARIANT_FIELDS, outcome, variant.unreadable
+    )
     _weight(variant, raw, row, outcome)
     return variant
 
