@@ -1,0 +1,144 @@
+"""Big files on real Celery workers with Redis: preview and apply in the background, to
+completion; and a worker killed in the middle of an apply leaves nothing half-applied."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+from backoffice.actors import Actor
+from imports.models import ImportBatch, ImportStatus
+from imports.services import (
+    STALE_AFTER,
+    import_apply,
+    import_create,
+    import_progress,
+    imports_fail_stale,
+)
+from inventory.models import Product, ProductVariant
+from tests.imports.conftest import Upload, csv_bytes, native_rows
+
+REAL_TRANSACTIONS = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def catalog_file(products: int, sizes=("S", "M", "L", "XL")) -> bytes:
+    rows = []
+    for n in range(products):
+        for i, size in enumerate(sizes):
+            first = {"title": f"Product {n}", "option1_name": "Size"} if i == 0 else {}
+            rows.append(
+                {"handle": f"p-{n}", "sku": f"P{n}-{size}", "option1": size, "price": "9.90",
+                 **first}
+            )  # fmt: skip
+    return csv_bytes(native_rows(*rows))
+
+
+def wait_for(batch: ImportBatch, *statuses: str, seconds: float = 120) -> ImportBatch:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        batch.refresh_from_db()
+        if batch.status in statuses:
+            return batch
+        time.sleep(0.1)
+    raise AssertionError(f"{batch} is still {batch.status} after {seconds} s")
+
+
+@pytest.mark.redis
+@REAL_TRANSACTIONS
+def test_a_big_file_is_previewed_and_applied_by_a_worker(celery_worker, merchant, settings):
+    settings.IMPORT_BACKGROUND_ROWS = 10
+    upload = Upload(catalog_file(25), "big.csv")
+    batch = import_create(kind="products", upload=upload, actor=Actor.for_user(merchant))
+    assert batch.status == ImportStatus.PREVIEWING  # queued: the request does not wait
+    batch = wait_for(batch, ImportStatus.READY, ImportStatus.INVALID, ImportStatus.FAILED)
+    assert batch.status == ImportStatus.READY
+    assert batch.preview["counts"] == {"new": 100, "changed": 0, "unchanged": 0, "invalid": 0}
+    assert Product.objects.count() == 0
+
+    batch = import_apply(batch=batch, actor=Actor.for_user(merchant))
+    assert batch.status == ImportStatus.APPLYING
+    batch = wait_for(batch, ImportStatus.APPLIED, ImportStatus.FAILED, ImportStatus.INVALID)
+    assert (batch.status, batch.message) == (ImportStatus.APPLIED, "")
+    assert (Product.objects.count(), ProductVariant.objects.count()) == (25, 100)
+    assert import_progress(batch) == 100
+    history = ProductVariant.history.filter(history_user=merchant, history_type="+")
+    assert history.count() == 100
+
+
+def worker_process(media_root) -> subprocess.Popen:
+    """A Celery worker in a process of its own, on the test database, that can be killed."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "MEDIA_ROOT": str(media_root),
+        "DJANGO_SECRET_KEY": django_settings.SECRET_KEY,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "backoffice", "worker", "--pool=solo",
+               "--queues=bulk,interactive", "--loglevel=WARNING", "--without-heartbeat",
+               "--without-gossip", "--without-mingle"]  # fmt: skip
+    return subprocess.Popen(command, env=env, cwd=django_settings.BASE_DIR)
+
+
+def progress_of(batch: ImportBatch) -> int:
+    beat = cache.get(f"import:{batch.pk}:progress")
+    return beat["percent"] if beat else 0
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a worker process needs PostgreSQL")
+@REAL_TRANSACTIONS
+def test_a_worker_killed_mid_apply_leaves_nothing_and_the_import_fails(
+    redis_url, merchant, settings, media_root
+):
+    settings.IMPORT_BACKGROUND_ROWS = 10
+    content = catalog_file(6000)  # 24,000 rows: six chunks of 1,000 products
+    batch = import_create(
+        kind="products", upload=Upload(content, "big.csv"), actor=Actor.for_user(merchant),
+        wait=True,
+    )  # fmt: skip
+    assert batch.status == ImportStatus.READY
+    worker = worker_process(media_root)
+    try:
+        import_apply(batch=batch, actor=Actor.for_user(merchant))
+        deadline = time.monotonic() + 120
+        while progress_of(batch) == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert 0 < progress_of(batch) < 99, "the apply never started, or ended first"
+        worker.send_signal(signal.SIGKILL)  # in the middle: a chunk is written, not committed
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.APPLYING
+    assert (Product.objects.count(), ProductVariant.objects.count()) == (0, 0)
+    assert ProductVariant.history.count() == 0
+
+    later = timezone.now() + STALE_AFTER + timedelta(minutes=1)
+    assert imports_fail_stale(now=later) == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED
+    assert batch.message == (
+        "The worker running this import stopped; nothing was imported. Start it again."
+    )
+    _forget_unacknowledged_tasks()
+
+
+def _forget_unacknowledged_tasks() -> None:
+    """The killed worker's task stays unacknowledged in Redis, to be redelivered an hour
+    later; a later test's worker must not find it."""
+    from backoffice.celery import app
+
+    with app.connection_for_write() as conn:
+        client = conn.default_channel.client
+        client.delete("unacked", "unacked_index", "unacked_mutex")
