@@ -23,8 +23,9 @@ def test_a_dry_run_prints_the_summary_and_writes_nothing(tmp_path, db):
     path = tmp_path / "catalog.csv"
     path.write_bytes(csv_bytes(native_rows(TEE)))
     out = run(str(path), "--dry-run")
+    batch = ImportBatch.objects.get()
     assert out.splitlines() == [
-        "Import #1: catalog.csv: 1 new, 0 changed, 0 unchanged, 0 invalid rows",
+        f"Import #{batch.pk}: catalog.csv: 1 new, 0 changed, 0 unchanged, 0 invalid rows",
         "  product: 1 new",
         "  variant: 1 new",
         "Dry run: nothing was written.",
@@ -36,14 +37,14 @@ def test_a_shopify_file_is_imported_as_the_system(tmp_path, db):
     path = tmp_path / "products_export.csv"
     path.write_bytes(new_export())
     out = run(str(path), "--format", "shopify")
-    assert out.splitlines()[-1] == "Import #1: products_export.csv applied."
-    assert Product.objects.count() == 3
     batch = ImportBatch.objects.get()
+    assert out.splitlines()[-1] == f"Import #{batch.pk}: products_export.csv applied."
+    assert Product.objects.count() == 3
     assert (batch.status, batch.actor_name, batch.requested_by) == (
         ImportStatus.APPLIED, "import_catalog command (System)", None,
     )  # fmt: skip
     tee = Product.objects.get(handle="classic-tee").history.get()
-    assert tee.history_change_reason == "Import #1: products_export.csv"
+    assert tee.history_change_reason == f"Import #{batch.pk}: products_export.csv"
 
 
 def test_an_invalid_file_prints_its_problems_and_fails(tmp_path, db):
