@@ -15,6 +15,7 @@ from backoffice.admin_services import actor_of, report_domain_errors
 from imports import services
 from imports.forms import NewImportForm
 from imports.models import ImportBatch, ImportKind, ImportStatus
+from imports.outcome import RowStatus
 from imports.revert import import_revert
 
 STATUS_COLOURS = {
@@ -66,9 +67,7 @@ class ImportBatchAdmin(BaseAdmin):
             return ", ".join(f"{counts.get(k, 0)} {k}" for k in ("restored", "removed", "kept"))
         if not counts:
             return "—"
-        return ", ".join(
-            f"{counts.get(k, 0)} {k}" for k in ("new", "changed", "unchanged", "invalid")
-        )
+        return ", ".join(f"{counts.get(k, 0)} {k}" for k in RowStatus.ORDER)
 
     # --- pages ---------------------------------------------------------------------------------
 
@@ -101,7 +100,10 @@ class ImportBatchAdmin(BaseAdmin):
             "running": batch.status in RUNNING,
             "progress": services.import_progress(batch),
             "preview": preview,
-            "counts": preview.get("counts", {}),
+            # In a fixed order: PostgreSQL's jsonb keeps keys in an order of its own.
+            "counts": [(k, preview["counts"].get(k, 0)) for k in RowStatus.ORDER]
+            if preview.get("counts")
+            else [],
             "may_apply": may_apply and batch.status == ImportStatus.READY,
             "may_revert": may_apply
             and batch.status == ImportStatus.APPLIED

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from imports.models import ImportKind, ImportStatus
+from imports.outcome import RowStatus
 from imports.services import import_apply_run, import_create
 
 FORMATS = {"native": ImportKind.PRODUCTS, "shopify": ImportKind.SHOPIFY}
@@ -52,9 +53,8 @@ class Command(BaseCommand):
     def _summary(self, batch) -> None:
         preview = batch.preview or {}
         counts = preview.get("counts", {})
-        self.stdout.write(
-            f"{batch}: " + ", ".join(f"{counts.get(k, 0)} {k}" for k in counts) + " rows"
-        )
+        summary = ", ".join(f"{counts.get(k, 0)} {k}" for k in RowStatus.ORDER)
+        self.stdout.write(f"{batch}: {summary} rows")
         for kind, by_status in sorted(preview.get("objects", {}).items()):
             parts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
             self.stdout.write(f"  {kind}: {parts}")
