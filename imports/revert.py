@@ -14,12 +14,14 @@ from imports.models import ImportBatch, ImportItem, ImportKind, ImportStatus, It
 from imports.simple import stock_count_revert
 from integrations.changes import catalog_changed
 from inventory.models import Category, Product, ProductImage, ProductVariant
+from sales.models import Customer
 
 MODELS = {
     "inventory.category": Category,
     "inventory.product": Product,
     "inventory.productvariant": ProductVariant,
     "inventory.productimage": ProductImage,
+    "sales.customer": Customer,
 }
 # Removal order: what points at a row goes before it.
 REMOVAL_ORDER = [
@@ -27,6 +29,7 @@ REMOVAL_ORDER = [
     "inventory.productvariant",
     "inventory.product",
     "inventory.category",
+    "sales.customer",
 ]
 
 

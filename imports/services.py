@@ -22,6 +22,7 @@ from backoffice.exceptions import DomainError
 from imports.catalog.importer import CatalogImport
 from imports.models import ImportBatch, ImportKind, ImportStatus
 from imports.outcome import Outcome
+from imports.people_and_places import CategoriesImport, CustomersImport
 from imports.reading import ImportFileError, file_format_of, read_table
 from imports.simple import PricesImport, StockCountImport
 from reporting.writers import escape_text
@@ -34,6 +35,8 @@ IMPORTERS = {
     ImportKind.SHOPIFY: lambda outcome: CatalogImport(outcome, shopify=True),
     ImportKind.PRICES: PricesImport,
     ImportKind.STOCK: StockCountImport,
+    ImportKind.CATEGORIES: CategoriesImport,
+    ImportKind.CUSTOMERS: CustomersImport,
 }
 
 # What a person needs, beyond importing itself, to bring each kind of file in.
@@ -42,6 +45,8 @@ KIND_PERMISSIONS = {
     ImportKind.SHOPIFY: ["inventory.add_product", "inventory.change_product"],
     ImportKind.PRICES: ["inventory.change_productvariant"],
     ImportKind.STOCK: ["inventory.change_stocklevel"],
+    ImportKind.CATEGORIES: ["inventory.add_category", "inventory.change_category"],
+    ImportKind.CUSTOMERS: ["sales.add_customer", "sales.change_customer"],
 }
 
 
