@@ -76,11 +76,10 @@ class Outcome:
         if current is None or rank(status) < rank(current):
             self.statuses[row] = status
         if status != RowStatus.UNCHANGED and (row in self.diffs or len(self.diffs) < PREVIEW_ROWS):
-            entry = [
-                what,
-                status,
-                [[k, shown(old), shown(new)] for k, (old, new) in (changes or {}).items()],
-            ]
+            fields = [[k, shown(old), shown(new)] for k, (old, new) in (changes or {}).items()]
+            if status == RowStatus.NEW:  # a new row's empty fields say nothing
+                fields = [field for field in fields if field[2]]
+            entry = [what, status, fields]
             self.diffs.setdefault(row, []).append(entry)
 
     @property

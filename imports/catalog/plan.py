@@ -278,7 +278,8 @@ class CatalogPlanner:
                     )
                     continue
                 plan.new_images.append(image)
-                self.outcome.mark(record.row, RowStatus.NEW, f"image {plan.record.handle}")
+                what = f"image {plan.record.handle} {record.src.rsplit('/', 1)[-1][:80]}"
+                self.outcome.mark(record.row, RowStatus.NEW, what)
                 continue
             changes = {}
             if record.alt is not None and image.alt_text != record.alt:
@@ -289,9 +290,8 @@ class CatalogPlanner:
                 image.position = record.position
             if changes and image.pk:
                 plan.changed_images.append((image, changes))
-                self.outcome.mark(
-                    record.row, RowStatus.CHANGED, f"image {plan.record.handle}", changes
-                )
+                what = f"image {plan.record.handle} {record.src.rsplit('/', 1)[-1][:80]}"
+                self.outcome.mark(record.row, RowStatus.CHANGED, what, changes)
 
     def _check_policies(self, plans: list[ProductPlan]) -> None:
         """A variant cannot stop allowing backorders while it has more units allocated than

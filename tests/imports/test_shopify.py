@@ -152,7 +152,7 @@ def test_a_changed_export_changes_only_what_differs(merchant):
     assert batch.preview["counts"] == {"new": 0, "changed": 1, "unchanged": 4, "invalid": 0}
     assert batch.preview["rows"] == [
         [2, "variant classic-tee TEE-S-RED", "changed", [["price", "19.00", "21.00"]]],
-        [2, "image classic-tee", "changed", [["alt_text", "Front", "Front view"]]],
+        [2, "image classic-tee tee-front.jpg", "changed", [["alt_text", "Front", "Front view"]]],
     ]
     assert ProductVariant.objects.get(sku="TEE-S-RED").price == Decimal("21.00")
     assert ProductVariant.objects.get(sku="TEE-M-RED").price == Decimal("19.00")
