@@ -158,7 +158,11 @@ class ImportBatchAdmin(BaseAdmin):
 
     @action(description="New import", url_path="new", icon="upload_file", permissions=["new"])
     def new_import(self, request):
-        form = NewImportForm(request.user, request.POST or None, request.FILES or None)
+        # The model pages link here with the kind of file they hold (?kind=prices).
+        initial = {"kind": request.GET.get("kind")}
+        form = NewImportForm(
+            request.user, request.POST or None, request.FILES or None, initial=initial
+        )
         if form.is_valid():
             result = {}
             data = form.cleaned_data

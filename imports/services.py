@@ -11,10 +11,12 @@ import io
 import logging
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from backoffice.actors import Actor
@@ -188,15 +190,20 @@ def import_preview(batch_id: int) -> ImportBatch | None:
         return _finish(batch, ImportStatus.INVALID, message=str(error))
     except Exception as error:
         logger.exception("Preview of import %s failed", batch_id)
-        return _finish(batch, ImportStatus.FAILED, message=f"{type(error).__name__}: {error}")
+        return _finish(batch, ImportStatus.FAILED, message=_failure(error))
     status = ImportStatus.READY if outcome.valid else ImportStatus.INVALID
     return _finish(batch, status, outcome=outcome)
 
 
 def import_apply(*, batch: ImportBatch, actor: Actor) -> ImportBatch:
     """Queue the apply of a previewed, valid batch (on a worker for a big file)."""
-    if not actor.user or not actor.user.has_perm("imports.apply_importbatch"):
-        raise DomainError("Your role cannot apply imports.")
+    user = actor.user
+    if (
+        not user
+        or not user.has_perm("imports.apply_importbatch")
+        or not may_import(user, batch.kind)
+    ):
+        raise DomainError("Your role cannot apply this import.")
     if batch.status != ImportStatus.READY:
         raise DomainError(f"{batch} is {batch.get_status_display().lower()}: it cannot be applied.")
     if batch.row_count > settings.IMPORT_BACKGROUND_ROWS:
@@ -236,9 +243,16 @@ def import_apply_run(batch_id: int, actor: Actor) -> ImportBatch | None:
         )
     except Exception as error:
         logger.exception("Import %s failed", batch_id)
-        message = f"Nothing was imported: {type(error).__name__}: {error}"
-        return _finish(batch, ImportStatus.FAILED, message=message)
+        return _finish(
+            batch, ImportStatus.FAILED, message=f"Nothing was imported: {_failure(error)}"
+        )
     return _finish(batch, ImportStatus.APPLIED, outcome=outcome)
+
+
+def _failure(error: Exception) -> str:
+    if isinstance(error, SoftTimeLimitExceeded):
+        return "the import took longer than its time limit; split the file."
+    return f"{type(error).__name__}: {error}"
 
 
 def _finish(batch, status, *, outcome: Outcome | None = None, message: str = "") -> ImportBatch:
@@ -277,12 +291,14 @@ def imports_fail_stale(now=None) -> int:
     that stopped wrote nothing — its transaction never committed."""
     now = now or timezone.now()
     failed = 0
+    since = now - STALE_AFTER
+    # Started long ago, or queued long ago and never picked up.
+    old = Q(started_at__lt=since) | Q(started_at__isnull=True, created_at__lt=since)
     for batch in ImportBatch.objects.filter(
-        status__in=(ImportStatus.PREVIEWING, ImportStatus.APPLYING),
-        started_at__lt=now - STALE_AFTER,
+        old, status__in=(ImportStatus.PREVIEWING, ImportStatus.APPLYING)
     ):
         beat = cache.get(_progress_key(batch.pk))
-        if beat and datetime.fromisoformat(beat["at"]) > now - STALE_AFTER:
+        if beat and datetime.fromisoformat(beat["at"]) > since:
             continue
         verb = "preview" if batch.status == ImportStatus.PREVIEWING else "import"
         failed += ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(

@@ -95,3 +95,9 @@ def test_apply_and_revert_only_answer_posts(client, merchant, action):
     assert response.status_code == 403
     batch.refresh_from_db()
     assert batch.status == ImportStatus.READY
+
+
+def test_a_model_page_can_open_the_form_on_its_kind(client, merchant):
+    client.force_login(merchant)
+    content = client.get(NEW + "?kind=prices").content.decode()
+    assert '<option value="prices" selected>' in content

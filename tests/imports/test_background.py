@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
+from django.test import TestCase
 from django.utils import timezone
 
 from backoffice.actors import Actor
@@ -142,3 +143,18 @@ def _forget_unacknowledged_tasks() -> None:
     with app.connection_for_write() as conn:
         client = conn.default_channel.client
         client.delete("unacked", "unacked_index", "unacked_mutex")
+
+
+def test_a_queued_import_no_worker_picked_up_is_failed_in_time(merchant, settings):
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    with TestCase.captureOnCommitCallbacks(execute=False):  # the task is never sent
+        batch = import_create(
+            kind="products", upload=Upload(catalog_file(2), "c.csv"),
+            actor=Actor.for_user(merchant),
+        )  # fmt: skip
+    assert batch.status == ImportStatus.PREVIEWING and batch.started_at is None
+    assert imports_fail_stale(now=timezone.now() + timedelta(minutes=1)) == 0
+    assert imports_fail_stale(now=timezone.now() + STALE_AFTER + timedelta(minutes=1)) == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED
+    assert batch.message.startswith("The worker running this preview stopped")
