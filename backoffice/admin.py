@@ -3,6 +3,7 @@
 Apps subclass one of the three bases so that every page shares the same look and limits:
 `BaseAdmin` (plain), `HistoryAdmin` (models with simple-history: history view, diffs,
 revert) and `ImportExportAdmin` (history plus django-import-export with Unfold's forms).
+A list that is exported adds `ExportAdminMixin` (`ExportAdmin`, `HistoryExportAdmin`).
 A list with costly computed columns declares them in `annotate_page`; see
 `PageAnnotatedChangeList`.
 """
@@ -14,13 +15,16 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, User
 from django.shortcuts import redirect
-from import_export.admin import ImportExportModelAdmin
+from django.urls import reverse
+from import_export.admin import ExportActionMixin, ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.views import ChangeList
 
+from backoffice import exports
+from backoffice.admin_services import actor_of
 from backoffice.exceptions import DomainError
 
 
@@ -91,6 +95,83 @@ class ImportExportAdmin(BaseAdmin, ImportExportModelAdmin, SimpleHistoryAdmin):
 
     import_form_class = ImportForm
     export_form_class = ExportForm
+
+
+class ExportAdminMixin(ExportActionMixin):
+    """Export with django-import-export in Unfold's style: the list's "Export" page (its filters
+    and search apply) and the "Export selected" action, with the admin's `resource_classes`.
+
+    Whoever may view the model may export it. Only the safe formats are offered (never HTML),
+    every cell is formula-escaped (`backoffice.exports.ExportResource`). An export of more than
+    `exports.BACKGROUND_ABOVE` rows, or every export when `export_in_background` is set, is
+    not built in the request: it becomes a report run (csv or xlsx) that a worker writes, and
+    the page of that run shows its progress and, when ready, its download link."""
+
+    export_form_class = ExportForm
+    show_change_form_export = False  # a change page keeps its own buttons
+    change_form_template = None
+    export_in_background = False
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_export_formats(self):
+        formats = exports.BACKGROUND_FORMATS if self.export_in_background else exports.SAFE_FORMATS
+        return [fmt for fmt in formats if fmt().can_export()]
+
+    def get_valid_export_item_pks(self, request):
+        # The chosen rows the user may see: looked up, not the whole table as by default.
+        chosen = [pk for pk in request.POST.getlist("export_items") if pk.isdigit()]
+        return self.get_queryset(request).filter(pk__in=chosen).values_list("pk", flat=True)
+
+    def export_admin_action(self, request, queryset):
+        if request.POST.get("select_across") == "1":
+            # Every row the list's filters match: export the filtered list itself rather than
+            # carry its ids through a form.
+            info = self.model._meta.app_label, self.model._meta.model_name
+            url = reverse(f"{self.admin_site.name}:{info[0]}_{info[1]}_export")
+            return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
+        return super().export_admin_action(request, queryset)
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        resource_class = self.choose_export_resource_class(export_form, request)
+        rows = resource_class().row_count(queryset)
+        if self.export_in_background or rows > exports.BACKGROUND_ABOVE:
+            return self.export_later(request, resource_class, queryset, file_format, rows)
+        return super()._do_file_export(file_format, request, queryset, export_form)
+
+    def export_later(self, request, resource_class, queryset, file_format, rows: int):
+        """Request the export as a report run and go to its page. A refusal is a ValueError,
+        which the export page shows above its form."""
+        run_format = exports.BACKGROUND_FORMATS.get(type(file_format))
+        if run_format is None:
+            raise ValueError(
+                f"An export of more than {exports.BACKGROUND_ABOVE:,} rows is prepared in the "
+                "background, as CSV or Excel (xlsx): choose one of those."
+            )
+        try:
+            run = exports.resource_run_request(
+                resource_class=resource_class,
+                queryset=queryset,
+                format=run_format,
+                actor=actor_of(request),
+            )
+        except DomainError as error:
+            raise ValueError(str(error)) from error
+        messages.success(
+            request,
+            f"{resource_class.get_display_name()}: {rows:,} rows are being exported in the "
+            "background. This page shows the progress and, when the file is ready, its download.",
+        )
+        return redirect(reverse("admin:reporting_reportrun_change", args=[run.pk]))
+
+
+class ExportAdmin(ExportAdminMixin, BaseAdmin):
+    """A list that is exported."""
+
+
+class HistoryExportAdmin(ExportAdminMixin, HistoryAdmin):
+    """An audited model whose list is exported."""
 
 
 # Replace Django's own registrations with Unfold-styled ones (axes registers none: AXES_ENABLE_ADMIN

@@ -1,7 +1,9 @@
 """Reports as files: xlsx in openpyxl's write-only mode (rows stream to disk, memory stays
 flat) with typed cells, a styled frozen header, an autofilter, a totals row and a sheet of
 parameters; or csv in UTF-8. Text that a spreadsheet would run as a formula is escaped in
-both."""
+both. An export (a report with `totals_row = False`) is a plain table: no totals row, so the
+file reads back as it was written. `cell_value` and `cell_text` are what every export uses
+for one cell, in a spreadsheet and in a text file."""
 
 import csv
 import io
@@ -14,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -47,17 +50,18 @@ class Written:
     rows: int
 
 
-def _plain(value):
-    """A value as a spreadsheet cell holds it: aware datetimes in the shop's time zone."""
+def cell_value(value):
+    """A value as a spreadsheet cell holds it: aware datetimes in the shop's time zone, text
+    escaped and without the control characters a workbook cannot hold."""
     if isinstance(value, datetime):
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
     if isinstance(value, str):
-        return escape_text(value)
+        return escape_text(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 
 def _cell(sheet, value, column: Column, font=None):
-    cell = WriteOnlyCell(sheet, value=_plain(value))
+    cell = WriteOnlyCell(sheet, value=cell_value(value))
     if column.kind == "money":
         cell.number_format = money_format()
     elif column.kind in FORMATS:
@@ -108,11 +112,12 @@ def write_xlsx(
             progress(count)
     last_column = get_column_letter(len(columns))
     sheet.auto_filter.ref = f"A1:{last_column}{count + 1}"
-    totals_row = [
-        _cell(sheet, "Total" if index == 0 else totals[index], column, BOLD)
-        for index, column in enumerate(columns)
-    ]
-    sheet.append(totals_row)
+    if report.totals_row:
+        totals_row = [
+            _cell(sheet, "Total" if index == 0 else totals[index], column, BOLD)
+            for index, column in enumerate(columns)
+        ]
+        sheet.append(totals_row)
     _parameters_sheet(book, [*metadata, ("Rows", count)])
     book.save(target)
     return Written(rows=count)
@@ -125,7 +130,7 @@ def _parameters_sheet(book, metadata: list[tuple[str, object]]) -> None:
     for label, value in metadata:
         name = WriteOnlyCell(sheet, value=label)
         name.font = BOLD
-        cell = WriteOnlyCell(sheet, value=_plain(value if value is not None else ""))
+        cell = WriteOnlyCell(sheet, value=cell_value(value if value is not None else ""))
         if isinstance(value, datetime):
             cell.number_format = FORMATS["datetime"]
         elif isinstance(value, date):
@@ -133,9 +138,13 @@ def _parameters_sheet(book, metadata: list[tuple[str, object]]) -> None:
         sheet.append([name, cell])
 
 
-def _csv_value(value) -> str:
+def cell_text(value) -> str:
+    """A value as a text file (csv) holds it: times in the shop's time zone (ISO 8601), yes/no
+    as TRUE/FALSE, text escaped."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, datetime):
         return (
             timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
@@ -160,7 +169,7 @@ def write_csv(
     writer.writerow([column.title for column in report.columns])
     count = 0
     for row in rows:
-        writer.writerow([_csv_value(value) for value in row])
+        writer.writerow([cell_text(value) for value in row])
         count += 1
         if count % PROGRESS_EVERY == 0:
             progress(count)

@@ -1,5 +1,7 @@
 """Catalog admin: categories, tax classes, products (with variants and images), variants,
-warehouses. Saves go through the catalog services, so history records who and why."""
+warehouses. Saves go through the catalog services, so history records who and why. Categories
+and products are exported (`inventory.resources`), products also as a Shopify CSV, which is
+always prepared in the background."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,6 +9,9 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Count, DecimalField, Exists, F, Max, Min, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from unfold.admin import StackedInline, TabularInline
 from unfold.contrib.filters.admin import (
@@ -18,8 +23,9 @@ from unfold.decorators import action, display
 from unfold.forms import PaginationInlineFormSet
 from unfold.paginator import InfinitePaginator
 
-from backoffice.admin import HistoryAdmin
+from backoffice.admin import HistoryAdmin, HistoryExportAdmin
 from backoffice.admin_services import actor_of, report_domain_errors
+from backoffice.exports import export_run_request
 from inventory import services
 from inventory.models import (
     Category,
@@ -32,13 +38,16 @@ from inventory.models import (
     TaxClass,
     Warehouse,
 )
+from inventory.resources import CategoryResource, PriceResource, ProductResource
+from reporting.reports.exports import ShopifyCatalogExport
 
 MONEY = DecimalField(max_digits=12, decimal_places=2)
 STATUS_COLOURS = {"draft": "info", "active": "success", "archived": "warning"}
 
 
 @admin.register(Category)
-class CategoryAdmin(HistoryAdmin):
+class CategoryAdmin(HistoryExportAdmin):
+    resource_classes = [CategoryResource]
     list_display = ("full_path", "slug", "product_count")
     search_fields = ("name", "slug", "full_path")
     prepopulated_fields = {"slug": ("name",)}
@@ -172,7 +181,8 @@ def _aggregate_per_product(queryset, product_path: str, expression, output_field
 
 
 @admin.register(Product)
-class ProductAdmin(HistoryAdmin):
+class ProductAdmin(HistoryExportAdmin):
+    resource_classes = [ProductResource, PriceResource]
     list_display = (
         "thumbnail",
         "title",
@@ -197,7 +207,8 @@ class ProductAdmin(HistoryAdmin):
     autocomplete_fields = ("category",)
     prepopulated_fields = {"handle": ("title",)}
     inlines = (VariantInline, ImageInline)
-    actions = ("publish", "archive")
+    actions = ("publish", "archive", "export_shopify_selected")
+    actions_list = ("export_shopify",)
     paginator = InfinitePaginator
     show_full_result_count = False
     fieldsets = (
@@ -286,6 +297,55 @@ class ProductAdmin(HistoryAdmin):
     @action(description="Archive selected products", permissions=["change"])
     def archive(self, request, queryset):
         self._set_status(request, queryset, ProductStatus.ARCHIVED)
+
+    # --- the Shopify CSV, always prepared in the background --------------------------------------
+
+    def _export_shopify(self, request, ids: list[int] | None):
+        result = {}
+        ok = report_domain_errors(
+            request,
+            lambda: result.update(
+                run=export_run_request(
+                    kind=ShopifyCatalogExport.kind, ids=ids, format="csv", actor=actor_of(request)
+                )
+            ),
+        )
+        if not ok:
+            return redirect(reverse("admin:inventory_product_changelist"))
+        messages.success(
+            request,
+            "The Shopify CSV is being prepared in the background. This page shows the progress "
+            "and, when the file is ready, its download.",
+        )
+        return redirect(reverse("admin:reporting_reportrun_change", args=[result["run"].pk]))
+
+    @action(description="Export selected products as Shopify CSV", permissions=["export"])
+    def export_shopify_selected(self, request, queryset):
+        ids = list(queryset.order_by("title", "id").values_list("pk", flat=True))
+        return self._export_shopify(request, ids)
+
+    @action(
+        description="Export as Shopify CSV",
+        url_path="export-shopify",
+        icon="download",
+        permissions=["export"],
+    )
+    def export_shopify(self, request):
+        if request.method == "POST":
+            return self._export_shopify(request, None)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Export the catalog as a Shopify CSV",
+            "form": forms.Form(),
+            "explanation": "Every product, in the product CSV format Shopify imports and "
+            "exports. The file is prepared in the background; its page shows the progress "
+            "and, when it is ready, the download. To export some products only, select them "
+            "in the list and use the action “Export selected products as Shopify CSV”.",
+            "submit_label": "Prepare the Shopify CSV",
+            "cancel_url": reverse("admin:inventory_product_changelist"),
+        }
+        return TemplateResponse(request, "backoffice/action_form.html", context)
 
 
 class StockLevelInline(TabularInline):

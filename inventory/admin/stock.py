@@ -1,5 +1,6 @@
 """Stock admin: the stock page with its operations (receive, adjust, count, transfer) and the
-read-only ledger. Every operation is a form that calls one stock service."""
+read-only ledger. Every operation is a form that calls one stock service. The stock page is
+exported (`inventory.resources.StockResource`)."""
 
 from django.contrib import admin, messages
 from django.db.models import F
@@ -14,10 +15,11 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
-from backoffice.admin import BaseAdmin
+from backoffice.admin import BaseAdmin, ExportAdmin
 from backoffice.admin_services import actor_of, report_domain_errors
 from inventory import forms, services
 from inventory.models import StockLevel, StockMovement
+from inventory.resources import StockResource
 
 
 class AvailabilityFilter(admin.SimpleListFilter):
@@ -73,7 +75,8 @@ def _common(data) -> dict:
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(BaseAdmin):
+class StockLevelAdmin(ExportAdmin):
+    resource_classes = [StockResource]
     list_display = (
         "sku",
         "product_title",

@@ -1,6 +1,7 @@
 """The report catalogue: every kind by its name."""
 
 from reporting.reports.base import FINANCE, OPERATIONS, Column, Parameters, Report
+from reporting.reports.exports import EXPORTS
 from reporting.reports.finance import PaymentsAndRefunds, TaxSummary
 from reporting.reports.sales import SalesByProduct, SalesSummary
 from reporting.reports.stock import InventoryValuation, LowStock, StockMovements
@@ -15,6 +16,7 @@ CATALOGUE: dict[str, Report] = {
         InventoryValuation(),
         StockMovements(),
         LowStock(),
+        *EXPORTS,
     )
 }
 

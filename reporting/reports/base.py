@@ -33,6 +33,9 @@ class Parameters:
     channel_id: int | None = None
     grouping: str = "day"  # day, week or month (sales summary)
     preset: str = "custom"
+    # An export of chosen rows: the primary keys of its source rows (products, orders, …) in
+    # the export's order; None for a report, or for an export of everything.
+    ids: tuple[int, ...] | None = None
 
     def __post_init__(self):
         if self.end < self.start:
@@ -51,13 +54,16 @@ class Parameters:
         return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
 
     def as_dict(self) -> dict:
-        return {
+        data = {
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "channel_id": self.channel_id,
             "grouping": self.grouping,
             "preset": self.preset,
         }
+        if self.ids is not None:
+            data["ids"] = list(self.ids)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "Parameters":
@@ -67,6 +73,7 @@ class Parameters:
             channel_id=data.get("channel_id"),
             grouping=data.get("grouping", "day"),
             preset=data.get("preset", "custom"),
+            ids=tuple(data["ids"]) if data.get("ids") is not None else None,
         )
 
 
@@ -79,6 +86,7 @@ class Report:
     audience: str
     columns: list[Column]
     description: str = ""
+    totals_row: bool = True  # an export (a table to read back) has none
 
     def rows(self, parameters: Parameters) -> Iterator[tuple]:
         raise NotImplementedError

@@ -1,4 +1,5 @@
-"""Channels and customers (with their addresses, orders and lifetime value)."""
+"""Channels and customers (with their addresses, orders and lifetime value). Customers are
+exported (`sales.resources.CustomerResource`: never their internal notes)."""
 
 from decimal import Decimal
 
@@ -20,10 +21,11 @@ from unfold.admin import StackedInline, TabularInline
 from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
 
-from backoffice.admin import HistoryAdmin
+from backoffice.admin import HistoryAdmin, HistoryExportAdmin
 from backoffice.admin_services import actor_of
 from sales import services
 from sales.models import Address, Channel, Customer, Order, OrderStatus
+from sales.resources import CustomerResource
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 COUNTED = Q(status__in=[OrderStatus.PLACED, OrderStatus.COMPLETED])
@@ -91,7 +93,8 @@ def _per_customer(expression, output_field):
 
 
 @admin.register(Customer)
-class CustomerAdmin(HistoryAdmin):
+class CustomerAdmin(HistoryExportAdmin):
+    resource_classes = [CustomerResource]
     list_display = ("email", "first_name", "last_name", "phone", "orders_display", "lifetime_value")
     search_fields = ("email", "first_name", "last_name", "phone")
     paginator = InfinitePaginator

@@ -1,12 +1,14 @@
 """The order list and page. A draft is edited in place (customer, shipping, lines); once
-placed, the page is read-only and changes only through its actions (`order_actions`)."""
+placed, the page is read-only and changes only through its actions (`order_actions`). The list
+is exported with its lines (`sales.resources.OrderLineResource`, never the internal notes),
+always in the background."""
 
 from django.contrib import admin
 from unfold.contrib.filters.admin import ChoicesCheckboxFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
-from backoffice.admin import HistoryAdmin
+from backoffice.admin import HistoryExportAdmin
 from backoffice.admin_services import actor_of
 from sales import services
 from sales.admin.order_actions import VIEWS
@@ -23,6 +25,7 @@ from sales.models import (
     OrderLine,
     OrderStatus,
 )
+from sales.resources import OrderLineResource
 
 ORDER_COLOURS = {
     "draft": "info",
@@ -82,7 +85,9 @@ def _detail_action(name: str, description: str, icon: str, permission: str):
 
 
 @admin.register(Order)
-class OrderAdmin(HistoryAdmin):
+class OrderAdmin(HistoryExportAdmin):
+    resource_classes = [OrderLineResource]
+    export_in_background = True
     list_display = (
         "number",
         "created_at",

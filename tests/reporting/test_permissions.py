@@ -11,12 +11,14 @@ from backoffice.exceptions import DomainError
 from reporting.forms import RequestReportForm
 from reporting.models import ReportRun, RunStatus
 from reporting.reports import CATALOGUE, Parameters
+from reporting.reports.exports import EXPORTS
 from reporting.services import report_request
 from tests.factories import UserFactory
 from tests.reporting.conftest import request_run
 
 EVERY = set(CATALOGUE)
-OPERATIONAL = {"stock_movements", "low_stock", "sales_by_product"}
+# The operational reports, and the exports that run as reports (catalog, stock, orders, …).
+OPERATIONAL = {"stock_movements", "low_stock", "sales_by_product", *(r.kind for r in EXPORTS)}
 ROLES = [("accountant", EVERY), ("owner", EVERY), ("merchant", OPERATIONAL)]
 
 
