@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from backoffice.activity import admin_urls
 from backoffice.views import healthz, protected_media
 from integrations.api import api
 from integrations.stripe.webhooks import stripe_webhook
 
 admin.site.index_title = "Dashboard"
+# Pages of the admin site that belong to no model (Unfold's hook): /admin/activity/.
+admin.site.extra_urls = admin_urls
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from backoffice.formatting import percent
+from backoffice.history import save_with_reason
 from sales.models import (
     CreditNote,
     CreditNoteLine,
@@ -100,8 +101,7 @@ def invoice_issue(*, order: Order, actor: Actor) -> Invoice:
         raise DomainError(f"Order {order.number} already has invoice {order.invoice.number}.")
     lines = _invoice_lines(order)
     invoice = Invoice(**_header(order, settings.INVOICE_SERIES, actor), **_totals(lines))
-    invoice._history_user = actor.user
-    invoice.save()
+    save_with_reason(invoice, actor, "Issued")
     for line in lines:
         line.document = invoice
     InvoiceLine.objects.bulk_create(lines)
@@ -166,8 +166,7 @@ def _credit_note(order, invoice, lines, actor: Actor, **fields) -> CreditNote:
         invoice=invoice,
         **fields,
     )
-    note._history_user = actor.user
-    note.save()
+    save_with_reason(note, actor, "Issued")
     for line in lines:
         line.document = note
     CreditNoteLine.objects.bulk_create(lines)
