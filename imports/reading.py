@@ -15,6 +15,7 @@ from pathlib import PurePath
 from django.conf import settings
 
 from backoffice.exceptions import DomainError
+from reporting.writers import DANGEROUS_STARTS
 
 DELIMITERS = ",;\t"
 SNIFF_BYTES = 64 * 1024
@@ -164,9 +165,17 @@ def _csv_rows(reader, columns: list[str]) -> Iterator[tuple[int, dict[str, str]]
                     f"Row {number} has {len(cells)} cells but the header names {width} "
                     "columns: is a delimiter or a quote out of place?"
                 )
-            yield number, dict(zip(columns, cells, strict=False))
+            yield number, {c: unescape(v) for c, v in zip(columns, cells, strict=False)}
     except csv.Error as error:
         raise ImportFileError(f"Row {number + 1} is not readable csv: {error}.") from error
+
+
+def unescape(text: str) -> str:
+    """Exports write text that a spreadsheet would run as a formula with a leading apostrophe
+    ("'=SUM…", "'+33…"); reading it back takes the apostrophe off."""
+    if text[:1] == "'" and text[1:2] and text[1] in DANGEROUS_STARTS:
+        return text[1:]
+    return text
 
 
 def _columns(header: list) -> list[str]:
@@ -208,7 +217,7 @@ def _xlsx_rows(values, columns: list[str]) -> Iterator[tuple[int, dict[str, str]
     for number, cells in enumerate(values, start=2):
         texts = [_cell_text(c) for c in cells[: len(columns)]]
         if any(t.strip() for t in texts):
-            yield number, dict(zip(columns, texts, strict=False))
+            yield number, {c: unescape(v) for c, v in zip(columns, texts, strict=False)}
 
 
 def _cell_text(value) -> str:

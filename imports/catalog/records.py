@@ -190,4 +190,7 @@ def _native_row(record: ProductRecord, raw: dict, row: int, outcome: Outcome) ->
     variant.fields = parse_cells(
         raw, row, NATIVE_VARIANT_COLUMNS, VARIANT_FIELDS, outcome, variant.unreadable
     )
-    record.variants.append(variant)
+    # A row with nothing of a variant carries only product fields (the export writes a
+    # product without variants so).
+    if sku_text or any(options) or variant.fields or variant.unreadable:
+        record.variants.append(variant)

@@ -88,6 +88,7 @@ def shopify_records(table: Table, outcome: Outcome) -> Iterator[ProductRecord]:
     require_columns(table, ["Handle", "Title"], kind="Shopify products")
     _note_columns(table, outcome)
     has_status = "Status" in table.columns
+    categories = "Product Category" in table.columns
     done: dict[str, int] = {}
     record = None
     for row, raw in table.rows:
@@ -106,7 +107,9 @@ def shopify_records(table: Table, outcome: Outcome) -> Iterator[ProductRecord]:
                 )
                 record = None
                 continue
-            record = _first_row(handle, row, raw, has_status, outcome)
+            record = _first_row(
+                handle, row, raw, outcome, has_status=has_status, has_category_column=categories
+            )
         _row(record, raw, row, outcome)
     if record is not None:
         yield record
@@ -136,7 +139,7 @@ def _note_columns(table: Table, outcome: Outcome) -> None:
         outcome.notice(f"Columns not imported: {', '.join(other)}.")
 
 
-def _first_row(handle: str, row: int, raw: dict, has_status: bool, outcome: Outcome):
+def _first_row(handle, row, raw, outcome, *, has_status: bool, has_category_column: bool):
     record = ProductRecord(handle=handle, row=row)
     try:
         values.handle(handle)
@@ -151,8 +154,10 @@ def _first_row(handle: str, row: int, raw: dict, has_status: bool, outcome: Outc
             record.fields["status"] = Cell(status, row, "Published", published)
         except values.BadValue as error:
             outcome.problem(row, "Published", published, str(error))
+    # The category: the "Product Category" path; in older exports, without that column,
+    # the product's Type (a blank Product Category means no category, not the Type).
     path = (raw.get("Product Category") or "").strip()
-    kind = (raw.get("Type") or "").strip()
+    kind = "" if has_category_column else (raw.get("Type") or "").strip()
     names = [n.strip() for n in path.split(">") if n.strip()] if path else ([kind] if kind else [])
     if names:
         column = "Product Category" if path else "Type"
