@@ -16,6 +16,9 @@ class RowStatus:
     ORDER = (NEW, CHANGED, UNCHANGED, INVALID)
 
 
+STATUS_CODES = {RowStatus.NEW: 1, RowStatus.CHANGED: 2, RowStatus.UNCHANGED: 3}  # 0: none
+
+
 @dataclass
 class Problem:
     row: int
@@ -50,7 +53,9 @@ class Outcome:
     problem_count: int = 0
     problem_rows: dict[int, list[str]] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
-    statuses: dict[int, str] = field(default_factory=dict)
+    # Each row's status as one byte (a code of STATUS_CODES), indexed by row number: a
+    # million-row file costs a megabyte.
+    statuses: bytearray = field(default_factory=bytearray)
     diffs: dict[int, list] = field(default_factory=dict)
     objects: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -71,10 +76,12 @@ class Outcome:
         kind = what.split(" ", 1)[0]
         counts = self.objects.setdefault(kind, {})
         counts[status] = counts.get(status, 0) + 1
-        rank = RowStatus.ORDER.index
-        current = self.statuses.get(row)
-        if current is None or rank(status) < rank(current):
-            self.statuses[row] = status
+        code = STATUS_CODES[status]
+        if row >= len(self.statuses):
+            self.statuses.extend(bytes(row + 1 - len(self.statuses) + 1024))
+        current = self.statuses[row]
+        if current == 0 or code < current:  # new over changed over unchanged
+            self.statuses[row] = code
         if status != RowStatus.UNCHANGED and (row in self.diffs or len(self.diffs) < PREVIEW_ROWS):
             fields = [[k, shown(old), shown(new)] for k, (old, new) in (changes or {}).items()]
             if status == RowStatus.NEW:  # a new row's empty fields say nothing
@@ -87,18 +94,16 @@ class Outcome:
         return self.problem_count == 0
 
     def row_counts(self) -> dict[str, int]:
+        """Rows by status; an invalid row counts as invalid only, and a row that touched
+        nothing (an image already there) as unchanged."""
         counts = dict.fromkeys(RowStatus.ORDER, 0)
-        for status in self.statuses.values():
-            counts[status] += 1
-        invalid = len(self.problem_rows)
-        counts[RowStatus.INVALID] = invalid
-        for row in self.problem_rows:
-            status = self.statuses.get(row)
-            if status is not None:
-                counts[status] -= 1
-        counts[RowStatus.UNCHANGED] += max(
-            0, self.rows_seen - len(set(self.statuses) | set(self.problem_rows))
-        )
+        names = {code: name for name, code in STATUS_CODES.items()}
+        for row, code in enumerate(self.statuses):
+            if code and row not in self.problem_rows:
+                counts[names[code]] += 1
+        counts[RowStatus.INVALID] = len(self.problem_rows)
+        marked = sum(counts.values())
+        counts[RowStatus.UNCHANGED] += max(0, self.rows_seen - marked)
         return counts
 
     def as_preview(self) -> dict:

@@ -53,7 +53,7 @@ class CatalogPlanner:
         self.category_by_name = {(c.parent_id, c.name.lower()): c for c in categories}
         self.new_categories: dict[tuple, Category] = {}
         self.tax_classes = {t.name.lower(): t for t in TaxClass.objects.all()}
-        self.skus_in_file: dict[str, tuple[str, int]] = {}
+        self.skus_in_file: dict[str, int] = {}  # SKU → the row that has it first
 
     # --- a chunk ---------------------------------------------------------------------------
 
@@ -198,7 +198,7 @@ class CatalogPlanner:
             if is_new:
                 variant = ProductVariant(product=plan.product, position=position)
             vplan = VariantPlan(row=record.row, variant=variant, is_new=is_new)
-            self._variant_fields(vplan, record, owners, plan.record.handle)
+            self._variant_fields(vplan, record, owners)
             plan.variants.append(vplan)
             what = f"variant {plan.record.handle} {variant.label}"
             if is_new or vplan.changes:
@@ -224,12 +224,12 @@ class CatalogPlanner:
                 return by_pk[pk]
         return by_options.get(record.options)
 
-    def _variant_fields(self, vplan: VariantPlan, record: VariantRecord, owners, handle) -> None:
+    def _variant_fields(self, vplan: VariantPlan, record: VariantRecord, owners) -> None:
         variant = vplan.variant
         for attname, value in zip(("option1", "option2", "option3"), record.options, strict=True):
             if vplan.is_new or getattr(variant, attname) != value:
                 self._set(vplan, variant, attname, value)
-        if record.sku is not None and self._sku_free(vplan, record, owners, handle):
+        if record.sku is not None and self._sku_free(vplan, record, owners):
             self._set(vplan, variant, "sku", record.sku.value)
         for attname, cell in record.fields.items():
             self._set(vplan, variant, attname, cell.value)
@@ -237,7 +237,7 @@ class CatalogPlanner:
             column = "Variant Price" if self.shopify else "price"
             self.outcome.problem(record.row, column, "", "a new variant needs a price")
 
-    def _sku_free(self, vplan: VariantPlan, record: VariantRecord, owners, handle) -> bool:
+    def _sku_free(self, vplan: VariantPlan, record: VariantRecord, owners) -> bool:
         """Whether the row's SKU can go on its variant. In the native format a SKU twice in
         the file is an error. Shopify files often share one SKU among variants of different
         products: the first variant keeps it, later ones come in without one — said in the
@@ -246,9 +246,9 @@ class CatalogPlanner:
         first = self.skus_in_file.get(sku)
         reason = None
         if first is not None:
-            reason = f"is also on row {first[1]} ({first[0]})"
+            reason = f"is also on row {first}"
         else:
-            self.skus_in_file[sku] = (handle, row)
+            self.skus_in_file[sku] = row
             owner = owners.get(sku)  # native files: already matched (or refused) by SKU
             if self.shopify and owner is not None and owner[0] != vplan.variant.pk:
                 reason = f"belongs to a variant of product {owner[2]}"

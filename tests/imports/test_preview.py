@@ -83,7 +83,7 @@ def test_invalid_rows_name_their_row_column_and_value_and_nothing_is_written(mer
         (3, "weight_unit", "stone", "is not one of g, kg, lb, oz"),
         (4, "handle", "Bad Handle!", "is not a handle (letters, digits, - and _ only)"),
         (5, "price", "-2", "cannot be negative"),
-        (5, "sku", "TEE-S", "is also on row 2 (tee)"),
+        (5, "sku", "TEE-S", "is also on row 2"),
         (5, "title", "", "a new product needs a title"),
         (6, "price", "", "a new variant needs a price"),
     ]

@@ -125,7 +125,7 @@ def test_default_title_units_and_a_shared_sku(merchant):
     assert cap_variant.sku is None
     assert cap.category is None
     assert (
-        "Row 6: the SKU “JUNK-1,2” is also on row 5 (mug); this variant is imported without "
+        "Row 6: the SKU “JUNK-1,2” is also on row 5; this variant is imported without "
         "a SKU and is matched by its options." in batch.preview["notices"]
     )
     assert "1 metafield column(s) are not imported." in batch.preview["notices"]
