@@ -1,9 +1,9 @@
 """Base admin classes for every app, and Django's users and groups in the Unfold style.
 
-Apps subclass one of the three bases so that every page shares the same look and limits:
-`BaseAdmin` (plain), `HistoryAdmin` (models with simple-history: history view, diffs,
-revert) and `ImportExportAdmin` (history plus django-import-export with Unfold's forms).
-A list that is exported adds `ExportAdminMixin` (`ExportAdmin`, `HistoryExportAdmin`).
+Apps subclass one of the bases so that every page shares the same look and limits:
+`BaseAdmin` (plain) and `HistoryAdmin` (models with simple-history: history view, diffs,
+revert). A list that is exported adds `ExportAdminMixin` (`ExportAdmin`,
+`HistoryExportAdmin`); a list whose rows files bring in adds `ImportLinkMixin`.
 A list with costly computed columns declares them in `annotate_page`; see
 `PageAnnotatedChangeList`.
 """
@@ -16,10 +16,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, User
 from django.shortcuts import redirect
 from django.urls import reverse
-from import_export.admin import ExportActionMixin, ImportExportModelAdmin
+from import_export.admin import ExportActionMixin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
-from unfold.contrib.import_export.forms import ExportForm, ImportForm
+from unfold.contrib.import_export.forms import ExportForm
+from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.views import ChangeList
 
@@ -87,14 +88,37 @@ class BaseAdmin(ModelAdmin):
 
 
 class HistoryAdmin(SimpleHistoryAdmin, BaseAdmin):
-    """A model audited with simple-history: adds the history view with field diffs and revert."""
+    """A model audited with simple-history: adds the history view with field diffs and revert.
+    Deletes, one or many, record their reason as well as their user."""
+
+    def delete_model(self, request, obj):
+        obj._change_reason = "Deleted in the admin"
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # One by one, so each history row carries the reason (a bulk delete cannot).
+        for obj in queryset:
+            obj._history_user = request.user
+            obj._change_reason = "Deleted in the admin (several at once)"
+            obj.delete()
 
 
-class ImportExportAdmin(BaseAdmin, ImportExportModelAdmin, SimpleHistoryAdmin):
-    """An audited model that merchants also import and export in bulk."""
+class ImportLinkMixin:
+    """A list whose rows files bring in: an "Import" button opening the import form on the
+    list's kind of file (imports have their own pages: preview, apply, revert)."""
 
-    import_form_class = ImportForm
-    export_form_class = ExportForm
+    import_kind = ""
+
+    def has_import_file_permission(self, request):
+        from imports.services import may_import
+
+        return may_import(request.user, self.import_kind)
+
+    @action(description="Import", icon="upload_file", url_path="import-file",
+            permissions=["import_file"])  # fmt: skip
+    def import_file(self, request):
+        form = reverse("admin:imports_importbatch_new_import")
+        return redirect(f"{form}?kind={self.import_kind}")
 
 
 class ExportAdminMixin(ExportActionMixin):

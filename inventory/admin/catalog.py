@@ -23,7 +23,7 @@ from unfold.decorators import action, display
 from unfold.forms import PaginationInlineFormSet
 from unfold.paginator import InfinitePaginator
 
-from backoffice.admin import HistoryAdmin, HistoryExportAdmin
+from backoffice.admin import HistoryAdmin, HistoryExportAdmin, ImportLinkMixin
 from backoffice.admin_services import actor_of, report_domain_errors
 from backoffice.exports import export_run_request
 from inventory import services
@@ -46,7 +46,9 @@ STATUS_COLOURS = {"draft": "info", "active": "success", "archived": "warning"}
 
 
 @admin.register(Category)
-class CategoryAdmin(HistoryExportAdmin):
+class CategoryAdmin(ImportLinkMixin, HistoryExportAdmin):
+    import_kind = "categories"
+    actions_list = ("import_file",)
     resource_classes = [CategoryResource]
     list_display = ("full_path", "slug", "product_count")
     search_fields = ("name", "slug", "full_path")
@@ -181,7 +183,8 @@ def _aggregate_per_product(queryset, product_path: str, expression, output_field
 
 
 @admin.register(Product)
-class ProductAdmin(HistoryExportAdmin):
+class ProductAdmin(ImportLinkMixin, HistoryExportAdmin):
+    import_kind = "products"
     resource_classes = [ProductResource, PriceResource]
     list_display = (
         "thumbnail",
@@ -208,7 +211,7 @@ class ProductAdmin(HistoryExportAdmin):
     prepopulated_fields = {"handle": ("title",)}
     inlines = (VariantInline, ImageInline)
     actions = ("publish", "archive", "export_shopify_selected")
-    actions_list = ("export_shopify",)
+    actions_list = ("import_file", "export_shopify")
     paginator = InfinitePaginator
     show_full_result_count = False
     fieldsets = (

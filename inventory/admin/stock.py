@@ -15,7 +15,7 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
-from backoffice.admin import BaseAdmin, ExportAdmin
+from backoffice.admin import BaseAdmin, ExportAdmin, ImportLinkMixin
 from backoffice.admin_services import actor_of, report_domain_errors
 from inventory import forms, services
 from inventory.models import StockLevel, StockMovement
@@ -75,7 +75,8 @@ def _common(data) -> dict:
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(ExportAdmin):
+class StockLevelAdmin(ImportLinkMixin, ExportAdmin):
+    import_kind = "stock"
     resource_classes = [StockResource]
     list_display = (
         "sku",
@@ -96,7 +97,7 @@ class StockLevelAdmin(ExportAdmin):
     paginator = InfinitePaginator
     show_full_result_count = False
     actions_row = ("receive", "adjust", "count", "transfer")
-    actions_list = ("receive_new",)
+    actions_list = ("receive_new", "import_file")
     fields = ("variant", "warehouse", "on_hand", "allocated", "reorder_point", "reorder_quantity")
     readonly_fields = ("variant", "warehouse", "on_hand", "allocated")
 

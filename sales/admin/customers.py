@@ -21,7 +21,7 @@ from unfold.admin import StackedInline, TabularInline
 from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
 
-from backoffice.admin import HistoryAdmin, HistoryExportAdmin
+from backoffice.admin import HistoryAdmin, HistoryExportAdmin, ImportLinkMixin
 from backoffice.admin_services import actor_of
 from sales import services
 from sales.models import Address, Channel, Customer, Order, OrderStatus
@@ -93,7 +93,9 @@ def _per_customer(expression, output_field):
 
 
 @admin.register(Customer)
-class CustomerAdmin(HistoryExportAdmin):
+class CustomerAdmin(ImportLinkMixin, HistoryExportAdmin):
+    import_kind = "customers"
+    actions_list = ("import_file",)
     resource_classes = [CustomerResource]
     list_display = ("email", "first_name", "last_name", "phone", "orders_display", "lifetime_value")
     search_fields = ("email", "first_name", "last_name", "phone")

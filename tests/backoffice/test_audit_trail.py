@@ -241,3 +241,27 @@ def test_a_management_command_records_itself_as_the_actor(db, settings, tmp_path
         "inventory.TaxClass",
         "inventory.Warehouse",
     }
+
+
+def test_admin_deletes_record_who_and_why(client, db):
+    from django.urls import reverse
+
+    from backoffice import roles
+    from inventory.models import Category
+    from tests.factories import CategoryFactory, UserFactory
+
+    merchant = UserFactory(username="deleter", roles=[roles.MERCHANT])
+    client.force_login(merchant)
+    one, two, three = CategoryFactory(), CategoryFactory(), CategoryFactory()
+    client.post(reverse("admin:inventory_category_delete", args=[one.pk]), {"post": "yes"})
+    client.post(
+        reverse("admin:inventory_category_changelist"),
+        {"action": "delete_selected", "_selected_action": [two.pk, three.pk], "post": "yes"},
+    )
+    deleted = Category.history.filter(history_type="-")
+    assert sorted((h.id, h.history_user.pk, h.history_change_reason) for h in deleted) == [
+        (one.pk, merchant.pk, "Deleted in the admin"),
+        (two.pk, merchant.pk, "Deleted in the admin (several at once)"),
+        (three.pk, merchant.pk, "Deleted in the admin (several at once)"),
+    ]
+    assert not Category.objects.filter(pk__in=[one.pk, two.pk, three.pk]).exists()

@@ -101,3 +101,24 @@ def test_a_model_page_can_open_the_form_on_its_kind(client, merchant):
     client.force_login(merchant)
     content = client.get(NEW + "?kind=prices").content.decode()
     assert '<option value="prices" selected>' in content
+
+
+@pytest.mark.parametrize(
+    ("changelist", "kind"),
+    [
+        ("admin:inventory_product_changelist", "products"),
+        ("admin:inventory_category_changelist", "categories"),
+        ("admin:inventory_stocklevel_changelist", "stock"),
+        ("admin:sales_customer_changelist", "customers"),
+    ],
+)
+def test_each_list_has_an_import_button_on_its_kind(client, merchant, accountant, changelist, kind):
+    client.force_login(merchant)
+    page = client.get(reverse(changelist)).content.decode()
+    button = reverse(changelist).rstrip("/") + "/import-file/"
+    assert button in page
+    response = client.get(button)
+    assert response["Location"] == f"{NEW}?kind={kind}"
+    client.force_login(accountant)
+    assert button not in client.get(reverse(changelist)).content.decode()
+    assert client.get(button).status_code == 403
