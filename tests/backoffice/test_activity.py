@@ -12,7 +12,6 @@ from django.utils import timezone
 from backoffice import activity, roles
 from backoffice.activity import split_reason
 from backoffice.actors import Actor
-from imports.models import ImportBatch
 from integrations.models import Scope
 from inventory.models import Category, Product, Warehouse
 from inventory.services import (
@@ -31,6 +30,7 @@ from tests.factories import (
     VariantFactory,
     WarehouseFactory,
 )
+from tests.imports.conftest import imported
 from tests.integrations.api_helpers import admin_form_data, issue_key, order_body, post_order
 
 URL = "/admin/activity/"
@@ -229,18 +229,21 @@ def test_each_role_reads_the_changes_of_what_it_may_view(client, owner, merchant
         assert f'href="{URL}"' in menu
 
 
-def test_an_import_s_changes_link_to_the_import(client, merchant):
-    batch = ImportBatch.objects.create(
-        kind="products", file_name="shirts.csv", requested_by=merchant, actor_name="morgan"
-    )
-    product = ProductFactory(title="Shirt")
-    product.title = "Shirt, imported"
-    product_save(product=product, actor=Actor.for_user(merchant), reason=batch.reason)
+def test_an_import_s_changes_show_with_their_actor_and_link_to_the_import(
+    client, merchant, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    content = b"handle,title,sku,price\r\nshirt,Shirt,SH-1,20.00\r\n"
+    batch = imported(merchant, content, name="shirts.csv")  # preview, then apply
     client.force_login(merchant)
 
-    (row,) = rows(client, f"?who=user:{merchant.pk}")
-    assert (row.who, row.kind, row.reason) == ("morgan", "User", f"Import #{batch.pk}: shirts.csv")
-    assert row.reason_url == f"/admin/imports/importbatch/{batch.pk}/change/"
+    found = rows(client, f"?who=user:{merchant.pk}")
+    name, reason = merchant.get_username(), f"Import #{batch.pk}: shirts.csv"
+    assert {(r.audited.key, r.who, r.kind, r.reason) for r in found} == {
+        ("inventory.product", name, "User", reason),
+        ("inventory.productvariant", name, "User", reason),
+    }
+    assert {r.reason_url for r in found} == {f"/admin/imports/importbatch/{batch.pk}/change/"}
     assert 'href="/admin/imports/importbatch/"' in client.get("/admin/").content.decode()
 
 
