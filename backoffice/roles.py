@@ -53,3 +53,19 @@ def revoke(apps, role: str, grants: dict[str, list[str]]) -> None:
     group = apps.get_model("auth", "Group").objects.filter(name=role).first()
     if group is not None:
         group.permissions.remove(*_permissions(apps, grants))
+
+
+def grants_operation(grants_by_role: dict[str, dict[str, list[str]]]):
+    """The migration operation that grants each role its permissions (and takes them back
+    when the migration is reversed)."""
+    from django.db import migrations
+
+    def forwards(apps, schema_editor):
+        for role, grants in grants_by_role.items():
+            grant(apps, role, grants)
+
+    def backwards(apps, schema_editor):
+        for role, grants in grants_by_role.items():
+            revoke(apps, role, grants)
+
+    return migrations.RunPython(forwards, backwards)

@@ -26,34 +26,15 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bench import harness
+from bench.import_job import PRODUCT_COLUMNS, VARIANT_COLUMNS
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
 STOCK_ROWS = min(int(os.environ.get("BENCH_IMPORT_STOCK_ROWS", "10000")), ROWS)
 BIG_ROWS = int(os.environ.get("BENCH_IMPORT_BIG_ROWS", "1000000"))
 BIG_APPLY_SECONDS = float(os.environ.get("BENCH_IMPORT_BIG_APPLY_S", "300"))
 
-COLUMNS = [
-    "handle",
-    "title",
-    "description",
-    "vendor",
-    "product_type",
-    "tags",
-    "status",
-    "option1_name",
-    "option2_name",
-    "option3_name",
-    "sku",
-    "option1",
-    "option2",
-    "option3",
-    "price",
-    "compare_at_price",
-    "cost",
-    "weight",
-    "weight_unit",
-    "inventory_policy",
-]
+# The native format's columns, as the job reads them back for the stock resource and COPY.
+COLUMNS = [*PRODUCT_COLUMNS, *VARIANT_COLUMNS]
 SIZES = ("S", "M", "L")
 COLORS = ("Black", "White")
 VENDORS = [f"Vendor {n}" for n in range(40)]

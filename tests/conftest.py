@@ -8,7 +8,9 @@ from django.core.management import call_command
 from django.db import connections
 from playwright.sync_api import sync_playwright
 
+from backoffice import roles
 from backoffice.management.commands.seed_demo import DEMO_PASSWORD
+from tests.factories import UserFactory
 
 
 def pytest_configure(config):
@@ -20,6 +22,24 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# --- people with a role, as the migrations make the roles ---------------------------------------
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="owner", roles=[roles.OWNER])
+
+
+@pytest.fixture
+def merchant(db):
+    return UserFactory(username="merchant", roles=[roles.MERCHANT])
+
+
+@pytest.fixture
+def accountant(db):
+    return UserFactory(username="accountant", roles=[roles.ACCOUNTANT])
 
 
 @pytest.fixture

@@ -125,35 +125,47 @@ NATIVE_COLUMNS = [
 ]
 
 
-def native_records(table: Table, outcome: Outcome) -> Iterator[ProductRecord]:
-    """One row per variant; the rows of one product together (a handle seen again after
-    another product's rows is an error: the file is read as it streams)."""
-    require_columns(table, ["handle"], kind="products")
-    ignored = [c for c in table.columns if c and c not in NATIVE_COLUMNS]
-    if ignored:
-        outcome.notice(f"Columns not imported: {', '.join(ignored)}.")
+def grouped_records(table: Table, outcome: Outcome, column: str, start, add):
+    """Rows grouped into products by their handle `column`: consecutive rows with one handle
+    are one product; a handle seen again after another product's rows is an error (the file
+    is read as it streams). `start(handle, row, raw)` makes a product's record,
+    `add(record, raw, row)` adds each of its rows to it."""
     done: dict[str, int] = {}
     record = None
     for row, raw in table.rows:
         outcome.rows_seen += 1
-        handle = (raw.get("handle") or "").strip()
+        handle = (raw.get(column) or "").strip()
         if not handle:
-            outcome.problem(row, "handle", "", "is required on every row")
+            outcome.problem(row, column, "", "is required on every row")
             continue
         if record is None or handle != record.handle:
             if record is not None:
                 done[record.handle] = record.row
                 yield record
             if handle in done:
-                outcome.problem(
-                    row, "handle", handle, f"rows of this product must follow row {done[handle]}"
-                )
+                message = f"rows of this product must follow row {done[handle]}"
+                outcome.problem(row, column, handle, message)
                 record = None
                 continue
-            record = _new_record(handle, row, outcome)
-        _native_row(record, raw, row, outcome)
+            record = start(handle, row, raw)
+        add(record, raw, row)
     if record is not None:
         yield record
+
+
+def native_records(table: Table, outcome: Outcome) -> Iterator[ProductRecord]:
+    """One row per variant, the rows of one product together."""
+    require_columns(table, ["handle"], kind="products")
+    ignored = [c for c in table.columns if c and c not in NATIVE_COLUMNS]
+    if ignored:
+        outcome.notice(f"Columns not imported: {', '.join(ignored)}.")
+    return grouped_records(
+        table,
+        outcome,
+        "handle",
+        lambda handle, row, raw: _new_record(handle, row, outcome),
+        lambda record, raw, row: _native_row(record, raw, row, outcome),
+    )
 
 
 def _new_record(handle: str, row: int, outcome: Outcome) -> ProductRecord:

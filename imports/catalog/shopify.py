@@ -18,6 +18,7 @@ from imports.catalog.records import (
     ImageRecord,
     ProductRecord,
     VariantRecord,
+    grouped_records,
     merge_product_cells,
     parse_cells,
 )
@@ -89,30 +90,15 @@ def shopify_records(table: Table, outcome: Outcome) -> Iterator[ProductRecord]:
     _note_columns(table, outcome)
     has_status = "Status" in table.columns
     categories = "Product Category" in table.columns
-    done: dict[str, int] = {}
-    record = None
-    for row, raw in table.rows:
-        outcome.rows_seen += 1
-        handle = (raw.get("Handle") or "").strip()
-        if not handle:
-            outcome.problem(row, "Handle", "", "is required on every row")
-            continue
-        if record is None or handle != record.handle:
-            if record is not None:
-                done[record.handle] = record.row
-                yield record
-            if handle in done:
-                outcome.problem(
-                    row, "Handle", handle, f"rows of this product must follow row {done[handle]}"
-                )
-                record = None
-                continue
-            record = _first_row(
-                handle, row, raw, outcome, has_status=has_status, has_category_column=categories
-            )
-        _row(record, raw, row, outcome)
-    if record is not None:
-        yield record
+    return grouped_records(
+        table,
+        outcome,
+        "Handle",
+        lambda handle, row, raw: _first_row(
+            handle, row, raw, outcome, has_status=has_status, has_category_column=categories
+        ),
+        lambda record, raw, row: _row(record, raw, row, outcome),
+    )
 
 
 def _note_columns(table: Table, outcome: Outcome) -> None:

@@ -1,19 +1,9 @@
 from django.db import migrations
 
-from backoffice.roles import OWNER, grant, revoke
+from backoffice.roles import OWNER, grants_operation
 
 # The Owner issues, reads and revokes storefront API keys; nobody else sees them.
 GRANTS = {OWNER: {"integrations.ApiClient": ["add", "change", "view"]}}
-
-
-def forwards(apps, schema_editor):
-    for role, grants in GRANTS.items():
-        grant(apps, role, grants)
-
-
-def backwards(apps, schema_editor):
-    for role, grants in GRANTS.items():
-        revoke(apps, role, grants)
 
 
 class Migration(migrations.Migration):
@@ -22,4 +12,4 @@ class Migration(migrations.Migration):
         ("backoffice", "0001_roles"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [grants_operation(GRANTS)]

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from backoffice.roles import ACCOUNTANT, MERCHANT, OWNER, grant, revoke
+from backoffice.roles import ACCOUNTANT, MERCHANT, OWNER, grants_operation
 
 CATALOG = ["inventory.Category", "inventory.TaxClass", "inventory.Product",
            "inventory.ProductVariant", "inventory.ProductImage", "inventory.Warehouse"]
@@ -17,17 +17,7 @@ READ = {model: ["view"] for model in [*CATALOG, "inventory.StockLevel", "invento
 GRANTS = {OWNER: MANAGE, MERCHANT: MANAGE, ACCOUNTANT: READ}
 
 
-def forwards(apps, schema_editor):
-    for role, grants in GRANTS.items():
-        grant(apps, role, grants)
-
-
-def backwards(apps, schema_editor):
-    for role, grants in GRANTS.items():
-        revoke(apps, role, grants)
-
-
 class Migration(migrations.Migration):
     dependencies = [("inventory", "0002_ledger_append_only"), ("backoffice", "0001_roles")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [grants_operation(GRANTS)]

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from backoffice.roles import ACCOUNTANT, MERCHANT, OWNER, grant, revoke
+from backoffice.roles import ACCOUNTANT, MERCHANT, OWNER, grants_operation
 
 # Everyone who reads the business requests and schedules reports; which kinds is decided by
 # `request_finance_reports` (Accountant and Owner: all; Merchant: the operational ones).
@@ -15,17 +15,7 @@ OPERATIONS = {
 GRANTS = {OWNER: REPORTS, ACCOUNTANT: REPORTS, MERCHANT: OPERATIONS}
 
 
-def forwards(apps, schema_editor):
-    for role, grants in GRANTS.items():
-        grant(apps, role, grants)
-
-
-def backwards(apps, schema_editor):
-    for role, grants in GRANTS.items():
-        revoke(apps, role, grants)
-
-
 class Migration(migrations.Migration):
     dependencies = [("reporting", "0001_reports_and_rollups"), ("backoffice", "0001_roles")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [grants_operation(GRANTS)]

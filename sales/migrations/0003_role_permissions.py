@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from backoffice.roles import ACCOUNTANT, MERCHANT, OWNER, grant, revoke
+from backoffice.roles import ACCOUNTANT, MERCHANT, OWNER, grants_operation
 
 # Orders are placed, fulfilled and cancelled with "change"; a payment, refund, shipment or
 # invoice is recorded with "add" on its model. Issued documents are never changed by anyone.
@@ -26,16 +26,6 @@ GRANTS = {
 }
 
 
-def forwards(apps, schema_editor):
-    for role, grants in GRANTS.items():
-        grant(apps, role, grants)
-
-
-def backwards(apps, schema_editor):
-    for role, grants in GRANTS.items():
-        revoke(apps, role, grants)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("sales", "0002_issued_documents_immutable"),
@@ -43,4 +33,4 @@ class Migration(migrations.Migration):
         ("backoffice", "0001_roles"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [grants_operation(GRANTS)]

@@ -6,11 +6,9 @@ import io
 
 import pytest
 
-from backoffice import roles
 from backoffice.actors import Actor
 from imports.models import ImportBatch, ImportStatus
 from imports.services import import_apply, import_create
-from tests.factories import UserFactory
 from tests.reporting.conftest import celery_worker  # noqa: F401 (a fixture)
 
 NATIVE_HEADER = [
@@ -18,16 +16,6 @@ NATIVE_HEADER = [
     "option1_name", "option2_name", "sku", "option1", "option2", "price",
     "compare_at_price", "cost", "weight", "weight_unit", "inventory_policy",
 ]  # fmt: skip
-
-
-@pytest.fixture
-def merchant(db):
-    return UserFactory(username="merchant", roles=[roles.MERCHANT])
-
-
-@pytest.fixture
-def accountant(db):
-    return UserFactory(username="accountant", roles=[roles.ACCOUNTANT])
 
 
 @pytest.fixture(autouse=True)

@@ -25,11 +25,6 @@ fresh_cache = api_helpers.fresh_cache
 KEYS = "/admin/integrations/apiclient/"
 
 
-@pytest.fixture
-def owner(db):
-    return UserFactory(username="owner", roles=[roles.OWNER])
-
-
 def messages_of(response) -> list[str]:
     """The messages shown on the page a form's redirect led to."""
     return [str(message) for message in response.context["messages"]]

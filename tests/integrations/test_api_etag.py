@@ -8,11 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 
-from backoffice import roles
 from inventory.models import ProductVariant
 from inventory.services import category_save, product_save, stock_receive, variant_save
 from sales.services import order_mark_paid
-from tests.factories import CategoryFactory, UserFactory
+from tests.factories import CategoryFactory
 from tests.integrations import api_helpers
 from tests.integrations.api_helpers import (
     SYSTEM,
@@ -94,11 +93,6 @@ def test_a_change_in_the_same_second_is_not_hidden_by_if_modified_since(client, 
     variant_save(variant=shop.mug, actor=SYSTEM)
     changed = get(client, "/variants/MUG", key, **{"If-Modified-Since": modified})
     assert (changed.status_code, changed.json()["price"]) == (200, "13.50")
-
-
-@pytest.fixture
-def merchant(db):
-    return UserFactory(username="merchant", roles=[roles.MERCHANT])
 
 
 def test_a_product_edited_in_the_admin_gets_a_new_etag(client, shop, key, merchant):

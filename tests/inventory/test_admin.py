@@ -6,7 +6,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backoffice import roles
 from backoffice.actors import Actor
 from inventory import services
 from inventory.models import Product, ProductImage, ProductVariant, StockLevel, StockMovement
@@ -20,16 +19,6 @@ from tests.factories import (
 )
 
 SYSTEM = Actor.system("test")
-
-
-@pytest.fixture
-def merchant(db):
-    return UserFactory(username="merchant", roles=[roles.MERCHANT])
-
-
-@pytest.fixture
-def accountant(db):
-    return UserFactory(username="accountant", roles=[roles.ACCOUNTANT])
 
 
 @pytest.fixture

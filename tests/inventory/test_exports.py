@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backoffice import exports, roles
+from backoffice import exports
 from backoffice.actors import Actor
 from backoffice.celery import app as celery_app
 from inventory import services
@@ -40,16 +40,6 @@ PRODUCTS = "/admin/inventory/product/export/"
 CATEGORIES = "/admin/inventory/category/export/"
 STOCK = "/admin/inventory/stocklevel/export/"
 DANGEROUS = ["=1+2", "+1", "-1", "@SUM(A1)", "\tTab", "\rReturn"]
-
-
-@pytest.fixture
-def merchant(db):
-    return UserFactory(username="merchant", roles=[roles.MERCHANT])
-
-
-@pytest.fixture
-def accountant(db):
-    return UserFactory(username="accountant", roles=[roles.ACCOUNTANT])
 
 
 @pytest.fixture

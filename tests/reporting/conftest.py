@@ -25,7 +25,6 @@ from django.test import TestCase
 from django.utils import timezone
 from moto.server import ThreadedMotoServer
 
-from backoffice import roles
 from backoffice.actors import Actor
 from backoffice.celery import app as celery_app
 from integrations.stripe.client import PaymentFacts
@@ -53,31 +52,12 @@ from tests.factories import (
     ChannelFactory,
     CustomerFactory,
     TaxClassFactory,
-    UserFactory,
     VariantFactory,
     WarehouseFactory,
 )
 
 SYSTEM = Actor.system("test")
 SHOP_TIME_ZONE = "Europe/Paris"  # not UTC: an order at 00:30 belongs to the shop's day
-
-
-# --- people -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def accountant(db):
-    return UserFactory(username="accountant", roles=[roles.ACCOUNTANT])
-
-
-@pytest.fixture
-def owner(db):
-    return UserFactory(username="owner", roles=[roles.OWNER])
-
-
-@pytest.fixture
-def merchant(db):
-    return UserFactory(username="merchant", roles=[roles.MERCHANT])
 
 
 # --- files, tasks -----------------------------------------------------------------------------

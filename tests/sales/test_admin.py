@@ -8,21 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from backoffice import roles
 from sales.models import CreditNote, Invoice, Order, OrderStatus, Payment, Refund
 from sales.services import invoice_issue, order_fulfil, order_mark_paid, payment_refund
 from tests.factories import CustomerFactory, UserFactory
 from tests.sales.conftest import SYSTEM, ledger_count, stock_of
-
-
-@pytest.fixture
-def merchant(db):
-    return UserFactory(username="merchant", roles=[roles.MERCHANT])
-
-
-@pytest.fixture
-def accountant(db):
-    return UserFactory(username="accountant", roles=[roles.ACCOUNTANT])
 
 
 @pytest.fixture

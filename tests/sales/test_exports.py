@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backoffice import roles
 from backoffice.celery import app as celery_app
 from inventory.services import stock_receive
 from reporting.models import ReportRun, RunStatus
@@ -25,16 +24,6 @@ from tests.sales.conftest import SYSTEM
 CUSTOMERS = "/admin/sales/customer/export/"
 ORDERS = "/admin/sales/order/export/"
 DANGEROUS = ["=1+2", "+1", "-1", "@SUM(A1)", "\tTab", "\rReturn"]
-
-
-@pytest.fixture
-def merchant(db):
-    return UserFactory(username="merchant", roles=[roles.MERCHANT])
-
-
-@pytest.fixture
-def accountant(db):
-    return UserFactory(username="accountant", roles=[roles.ACCOUNTANT])
 
 
 @pytest.fixture
