@@ -10,6 +10,7 @@ from django.utils import timezone
 from backoffice.actors import Actor
 from backoffice.bulk import update_with_history
 from backoffice.exceptions import DomainError
+from imports.catalog.apply import stock_follows_policy
 from imports.models import ImportBatch, ImportItem, ImportKind, ImportStatus, ItemAction
 from imports.simple import stock_count_revert
 from integrations.changes import catalog_changed
@@ -111,6 +112,8 @@ def _restore(items: list[ImportItem], revert: ImportBatch) -> int:
                 changed, model, sorted(fields), user=revert.requested_by, reason=revert.reason
             )
             ImportItem.objects.bulk_create(new_items)
+            if model is ProductVariant and "inventory_policy" in fields:
+                stock_follows_policy(changed)
             restored += len(changed)
     return restored
 

@@ -211,8 +211,8 @@ class StockCountImport(RowImport):
         items = []
         for plan in plans:
             variant, warehouse = plan.target
-            before, after = plan.changes["on_hand"]
-            stock_count(
+            after = plan.changes["on_hand"][1]
+            movement = stock_count(
                 variant=variant,
                 warehouse=warehouse,
                 quantity=after,
@@ -220,6 +220,10 @@ class StockCountImport(RowImport):
                 reference=batch.reason[:100],
                 note=f"Row {plan.row}",
             )
+            if movement is None:
+                continue  # the count already stood when the row was locked
+            # What the locked row held, not what the plan read: the revert undoes this move.
+            before = movement.on_hand_after - movement.on_hand_delta
             items.append(
                 ImportItem(
                     batch=batch,

@@ -2,10 +2,11 @@
 reason and user) and an `ImportItem` keeping the values before and after for a revert. The
 caller holds the transaction: a file is applied whole or not at all."""
 
-from django.db.models import Model
+from django.db.models import F, Model
 from django.utils import timezone
 
 from backoffice.bulk import insert_plain, insert_with_history, update_with_history
+from backoffice.exceptions import DomainError
 from imports.catalog.plan import ProductPlan
 from imports.models import ImportBatch, ImportItem, ItemAction
 from integrations.changes import catalog_changed
@@ -73,7 +74,9 @@ class CatalogWriter:
             items,
         )
         self._images(plans, items)
-        self._policies(variants)
+        stock_follows_policy(
+            [v.variant for v in variants if not v.is_new and "inventory_policy" in v.changes]
+        )
         insert_plain(ImportItem, items)
         catalog_changed(
             products=[p.product.pk for p in plans if p.is_new or p.changes or p.variants],
@@ -146,17 +149,21 @@ class CatalogWriter:
                 for image, changes in changed
             ]
 
-    @staticmethod
-    def _policies(variants) -> None:
-        """Stock rows follow their variant's inventory policy (as `variant_save` keeps them)."""
-        for allows in (True, False):
-            policy = InventoryPolicy.CONTINUE if allows else InventoryPolicy.DENY
-            ids = [
-                v.variant.pk
-                for v in variants
-                if not v.is_new
-                and "inventory_policy" in v.changes
-                and v.variant.inventory_policy == policy
-            ]
-            if ids:
-                StockLevel.objects.filter(variant_id__in=ids).update(allows_backorder=allows)
+
+def stock_follows_policy(variants: list[ProductVariant]) -> None:
+    """The stock rows of variants whose inventory policy changed follow it (as `variant_save`
+    keeps them): a row may hold more allocated than on hand only while backorders are allowed."""
+    for allows in (True, False):
+        policy = InventoryPolicy.CONTINUE if allows else InventoryPolicy.DENY
+        ids = [v.pk for v in variants if v.inventory_policy == policy]
+        if not ids:
+            continue
+        short = StockLevel.objects.filter(variant_id__in=ids, allocated__gt=F("on_hand"))
+        if not allows and short.exists():
+            level = short.select_related("variant", "warehouse").first()
+            raise DomainError(
+                f"{level.variant.label} has {level.allocated} units allocated with "
+                f"{level.on_hand} on hand in {level.warehouse.code}: it must keep allowing "
+                "backorders until those orders ship."
+            )
+        StockLevel.objects.filter(variant_id__in=ids).update(allows_backorder=allows)

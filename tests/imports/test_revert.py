@@ -10,9 +10,9 @@ from backoffice.exceptions import DomainError
 from imports.models import ImportBatch, ImportKind, ImportStatus
 from imports.revert import import_revert
 from inventory.models import MovementReason, Product, ProductVariant, StockLevel, StockMovement
-from inventory.services import stock_allocate, stock_receive
+from inventory.services import stock_allocate, stock_receive, stock_release
 from tests.factories import ProductFactory, VariantFactory, WarehouseFactory
-from tests.imports.conftest import csv_bytes, imported, native_rows
+from tests.imports.conftest import csv_bytes, imported, native_rows, preview, problems
 
 TEE = {"handle": "tee", "title": "Tee", "vendor": "Acme", "option1_name": "Size",
        "sku": "TEE-S", "option1": "S", "price": "19.00"}  # fmt: skip
@@ -129,3 +129,30 @@ def test_a_revert_is_refused_twice_and_for_roles_without_it(merchant, accountant
         import_revert(batch=batch, actor=Actor.for_user(merchant))
     with pytest.raises(DomainError, match="is itself a revert"):
         import_revert(batch=revert, actor=Actor.for_user(merchant))
+
+
+def test_stock_rows_follow_an_imported_policy_and_its_revert(merchant, existing):
+    warehouse = WarehouseFactory(code="main", is_default=True)
+    mug = ProductVariant.objects.get(sku="MUG-B")
+    stock_receive(variant=mug, warehouse=warehouse, quantity=1, actor=Actor.system("test"))
+    row = {"handle": "mug", "sku": "MUG-B", "option1": "Blue", "inventory_policy": "continue"}
+    batch = imported(merchant, csv_bytes(native_rows(row)))
+    assert StockLevel.objects.get(variant=mug).allows_backorder is True
+    mug.refresh_from_db()
+    stock_allocate(variant=mug, warehouse=warehouse, quantity=3, actor=Actor.system("test"))
+
+    # Back to "deny" would leave 3 allocated on 1 on hand: the preview refuses it...
+    refused = preview(merchant, csv_bytes(native_rows({**row, "inventory_policy": "deny"})))
+    assert problems(refused) == [
+        (2, "inventory_policy", "deny", "3 units are allocated with 1 on hand: it must keep "
+         "allowing backorders until those orders ship"),
+    ]  # fmt: skip
+    # ... and so does the revert, whole.
+    with pytest.raises(DomainError, match="MUG-B has 3 units allocated with 1 on hand in main"):
+        import_revert(batch=batch, actor=Actor.for_user(merchant))
+    assert ProductVariant.objects.get(sku="MUG-B").inventory_policy == "continue"
+
+    stock_release(variant=mug, warehouse=warehouse, quantity=3, actor=Actor.system("test"))
+    import_revert(batch=batch, actor=Actor.for_user(merchant))
+    assert ProductVariant.objects.get(sku="MUG-B").inventory_policy == "deny"
+    assert StockLevel.objects.get(variant=mug).allows_backorder is False
