@@ -4,7 +4,7 @@ on a worker; the page follows their progress."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -87,6 +87,8 @@ class ImportBatchAdmin(BaseAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not str(object_id).isdigit():
+            raise Http404("No such import.")
         batch = get_object_or_404(ImportBatch, pk=object_id)
         if not self.has_view_permission(request, batch):
             raise PermissionDenied

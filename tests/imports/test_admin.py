@@ -122,3 +122,9 @@ def test_each_list_has_an_import_button_on_its_kind(client, merchant, accountant
     client.force_login(accountant)
     assert button not in client.get(reverse(changelist)).content.decode()
     assert client.get(button).status_code == 403
+
+
+def test_a_page_for_no_import_is_not_found(client, merchant):
+    client.force_login(merchant)
+    assert client.get("/admin/imports/importbatch/nope/change/").status_code == 404
+    assert client.get("/admin/imports/importbatch/999999/change/").status_code == 404
