@@ -2,7 +2,7 @@
 
 Two queues keep a long report or import from delaying the work a person is waiting for:
 `interactive` (the default: emails, single-object jobs) and `bulk` (reports, imports, exports,
-rebuilds). Bulk tasks say so with `@shared_task(queue=QUEUE_BULK)`.
+rebuilds). Bulk tasks are routed by name in `BULK_TASKS`.
 """
 
 import os
@@ -19,4 +19,11 @@ app = Celery("backoffice")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_default_queue = QUEUE_INTERACTIVE
 app.conf.task_queues = (Queue(QUEUE_INTERACTIVE), Queue(QUEUE_BULK))
+BULK_TASKS = (
+    "reporting.tasks.report_run_task",
+    "reporting.tasks.daily_sales_rebuild_task",
+    "imports.tasks.import_preview_task",
+    "imports.tasks.import_apply_task",
+)
+app.conf.task_routes = {name: {"queue": QUEUE_BULK} for name in BULK_TASKS}
 app.autodiscover_tasks()

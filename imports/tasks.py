@@ -4,7 +4,6 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 
 from backoffice.actors import Actor
-from backoffice.celery import QUEUE_BULK
 from imports import services
 
 # Below the broker's one-hour redelivery, so an import never runs twice at once by accident.
@@ -12,13 +11,13 @@ IMPORT_SOFT_LIMIT = 25 * 60
 IMPORT_HARD_LIMIT = 27 * 60
 
 
-@shared_task(queue=QUEUE_BULK, soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_HARD_LIMIT)
+@shared_task(soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_HARD_LIMIT)
 def import_preview_task(batch_id: int) -> str:
     batch = services.import_preview(batch_id)
     return batch.status if batch else "skipped"
 
 
-@shared_task(queue=QUEUE_BULK, soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_HARD_LIMIT)
+@shared_task(soft_time_limit=IMPORT_SOFT_LIMIT, time_limit=IMPORT_HARD_LIMIT)
 def import_apply_task(batch_id: int, user_id: int) -> str:
     user = get_user_model().objects.get(pk=user_id)
     batch = services.import_apply_run(batch_id, Actor.for_user(user))

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
-from backoffice.celery import QUEUE_BULK
 from reporting import services
 from reporting.models import ReportRun, RunStatus
 
@@ -15,7 +14,7 @@ REPORT_SOFT_LIMIT = 25 * 60
 REPORT_HARD_LIMIT = 27 * 60
 
 
-@shared_task(queue=QUEUE_BULK, soft_time_limit=REPORT_SOFT_LIMIT, time_limit=REPORT_HARD_LIMIT)
+@shared_task(soft_time_limit=REPORT_SOFT_LIMIT, time_limit=REPORT_HARD_LIMIT)
 def report_run_task(run_id: int) -> str:
     try:
         run = services.report_run_execute(run_id)
@@ -63,7 +62,7 @@ def report_run_notify_task(run_id: int) -> int:
     )
 
 
-@shared_task(queue=QUEUE_BULK)
+@shared_task
 def daily_sales_rebuild_task() -> int:
     """Nightly: the rollup rebuilt from the orders, whatever happened to it during the day."""
     from reporting.rollups import daily_sales_rebuild

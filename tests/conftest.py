@@ -3,12 +3,15 @@ import shutil
 import socket
 
 import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 from playwright.sync_api import sync_playwright
 
 from backoffice import roles
+from backoffice.celery import app as celery_app
 from backoffice.management.commands.seed_demo import DEMO_PASSWORD
 from tests.factories import UserFactory
 
@@ -70,6 +73,24 @@ def redis_url():
     if not url:
         pytest.skip("needs REDIS_URL (runs in the PostgreSQL + Redis pass)")
     return url
+
+
+def _close_worker_connections(**kwargs):
+    # What Celery's Django fixup does in a worker process; the embedded test worker does not,
+    # and a connection left open would keep the test database from being dropped.
+    connections.close_all()
+
+
+@pytest.fixture
+def celery_worker(redis_url):
+    """A real worker thread consuming both queues from Redis."""
+    assert celery_app.conf.task_always_eager is False
+    task_postrun.connect(_close_worker_connections)
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield
+    finally:
+        task_postrun.disconnect(_close_worker_connections)
 
 
 @pytest.fixture

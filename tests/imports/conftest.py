@@ -9,7 +9,6 @@ import pytest
 from backoffice.actors import Actor
 from imports.models import ImportBatch, ImportStatus
 from imports.services import import_apply, import_create
-from tests.reporting.conftest import celery_worker  # noqa: F401 (a fixture)
 
 NATIVE_HEADER = [
     "handle", "title", "description", "vendor", "product_type", "tags", "status",

@@ -18,9 +18,6 @@ from decimal import Decimal
 import boto3
 import pytest
 from botocore.config import Config
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
-from django.db import connections
 from django.test import TestCase
 from django.utils import timezone
 from moto.server import ThreadedMotoServer
@@ -97,24 +94,6 @@ def request_run(kind: str, user, format: str = "xlsx", **parameters) -> ReportRu
         )
     run.refresh_from_db()
     return run
-
-
-def _close_worker_connections(**kwargs):
-    # What Celery's Django fixup does in a worker process; the embedded test worker does not,
-    # and a connection left open would keep the test database from being dropped.
-    connections.close_all()
-
-
-@pytest.fixture
-def celery_worker(redis_url):
-    """A real worker thread consuming both queues from Redis."""
-    assert celery_app.conf.task_always_eager is False
-    task_postrun.connect(_close_worker_connections)
-    try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        task_postrun.disconnect(_close_worker_connections)
 
 
 # --- S3 on loopback ---------------------------------------------------------------------------
