@@ -224,19 +224,20 @@ def import_apply(*, batch: ImportBatch, actor: Actor) -> ImportBatch:
         or not may_import(user, batch.kind)
     ):
         raise DomainError("Your role cannot apply this import.")
-    if batch.status != ImportStatus.READY:
+    # Ready → applying in one statement: of two clicks at once, one applies.
+    taken = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.READY).update(
+        status=ImportStatus.APPLYING, started_at=timezone.now()
+    )
+    if not taken:
+        batch.refresh_from_db()
         raise DomainError(f"{batch} is {batch.get_status_display().lower()}: it cannot be applied.")
     if batch.row_count > settings.IMPORT_BACKGROUND_ROWS:
         from imports.tasks import import_apply_task
 
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportStatus.APPLYING, started_at=timezone.now()
-        )
         _beat(batch, Outcome())  # queued: the stale check counts from now
         transaction.on_commit(lambda: import_apply_task.delay(batch.pk, actor.user.pk))
         batch.refresh_from_db()
         return batch
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.APPLYING)
     return import_apply_run(batch.pk, actor) or batch
 
 

@@ -6,7 +6,7 @@ import io
 from decimal import Decimal
 
 from backoffice.actors import Actor
-from imports.models import ImportItem, ImportStatus
+from imports.models import ImportBatch, ImportItem, ImportStatus
 from inventory.models import Product, ProductVariant
 from inventory.services import variant_save
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
@@ -140,3 +140,12 @@ def test_an_apply_whose_rows_turned_invalid_writes_nothing_at_all(merchant, monk
     assert catalog_state() == before
     assert not Product.objects.filter(handle="tee").exists()
     assert ImportItem.objects.count() == 0
+
+
+def test_a_batch_is_applied_once(merchant):
+    batch = preview(merchant, csv_bytes(native_rows(TEE)))
+    stale_copy = ImportBatch.objects.get(pk=batch.pk)  # what a second click still holds
+    apply(merchant, batch)
+    assert not apply_allowed(merchant, stale_copy)
+    assert Product.objects.count() == 1
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportStatus.APPLIED
