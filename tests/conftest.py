@@ -75,6 +75,17 @@ def redis_url():
     return url
 
 
+@pytest.fixture
+def eager_tasks():
+    """Tasks run in the process, as in the embedded mode, whatever REDIS_URL says."""
+    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
+
+
 def _close_worker_connections(**kwargs):
     # What Celery's Django fixup does in a worker process; the embedded test worker does not,
     # and a connection left open would keep the test database from being dropped.

@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 
 from backoffice import exports
 from backoffice.actors import Actor
-from backoffice.celery import app as celery_app
 from inventory import services
 from inventory.models import Product, ProductImage
 from inventory.resources import (
@@ -554,16 +553,10 @@ def test_the_shopify_csv_escapes_text_like_every_export(dangerous):
 
 
 @pytest.fixture
-def worker(settings, tmp_path):
+def worker(settings, tmp_path, eager_tasks):
     """Runs go to an in-process worker (as in the embedded mode, whatever REDIS_URL says) and
     their files to a folder of the test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
 
 
 def run_file(run: ReportRun) -> bytes:

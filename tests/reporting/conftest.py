@@ -23,7 +23,6 @@ from django.utils import timezone
 from moto.server import ThreadedMotoServer
 
 from backoffice.actors import Actor
-from backoffice.celery import app as celery_app
 from integrations.stripe.client import PaymentFacts
 from inventory.models import MovementReason, ProductVariant, StockLevel, Warehouse
 from inventory.services import stock_adjust, stock_count, stock_receive, stock_transfer
@@ -69,17 +68,6 @@ def media_root(settings, tmp_path):
 
 def stored_files(root) -> list[str]:
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
-
-
-@pytest.fixture
-def eager_tasks():
-    """Tasks run in the process, as in the embedded mode, whatever REDIS_URL says."""
-    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
 
 
 def request_run(kind: str, user, format: str = "xlsx", **parameters) -> ReportRun:

@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from backoffice.celery import app as celery_app
 from inventory.services import stock_receive
 from reporting.models import ReportRun, RunStatus
 from sales.models import NoteVisibility, Order
@@ -27,16 +26,10 @@ DANGEROUS = ["=1+2", "+1", "-1", "@SUM(A1)", "\tTab", "\rReturn"]
 
 
 @pytest.fixture
-def worker(settings, tmp_path):
+def worker(settings, tmp_path, eager_tasks):
     """Runs go to an in-process worker (as in the embedded mode, whatever REDIS_URL says) and
     their files to a folder of the test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
 
 
 def format_index(page, title: str) -> str:
