@@ -53,6 +53,12 @@ class Parameters:
         """The start of the day after the last one (an exclusive bound)."""
         return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
 
+    def scope(self, rows, moment: str, channel: str):
+        """`rows` whose `moment` falls in the period, and of the channel when one is asked
+        for (`channel`: the path to the channel's id, e.g. "order__channel_id")."""
+        rows = rows.filter(**{f"{moment}__gte": self.since, f"{moment}__lt": self.until})
+        return rows.filter(**{channel: self.channel_id}) if self.channel_id else rows
+
     def as_dict(self) -> dict:
         data = {
             "start": self.start.isoformat(),

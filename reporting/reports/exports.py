@@ -120,10 +120,7 @@ class OrdersExport(ResourceExport):
         orders = super().everything(parameters)
         if parameters.preset == "all":  # an export of the whole order list
             return orders
-        orders = orders.filter(placed_at__gte=parameters.since, placed_at__lt=parameters.until)
-        if parameters.channel_id:
-            orders = orders.filter(channel_id=parameters.channel_id)
-        return orders
+        return parameters.scope(orders, "placed_at", "channel_id")
 
     def describe(self, parameters):
         if parameters.ids is None and parameters.preset != "all":

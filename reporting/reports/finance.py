@@ -30,11 +30,7 @@ class TaxSummary(Report):
     ]
 
     def _by_rate(self, lines, parameters):
-        lines = lines.filter(
-            document__issued_at__gte=parameters.since, document__issued_at__lt=parameters.until
-        )
-        if parameters.channel_id:
-            lines = lines.filter(document__order__channel_id=parameters.channel_id)
+        lines = parameters.scope(lines, "document__issued_at", "document__order__channel_id")
         return {
             row["tax_rate"]: (cents(row["net"]), cents(row["tax"]))
             for row in lines.values("tax_rate").annotate(net=Sum("net"), tax=Sum("tax")).order_by()
@@ -70,13 +66,11 @@ class PaymentsAndRefunds(Report):
     ]
 
     def _payments(self, parameters):
-        payments = Payment.objects.filter(
-            status=PaymentStatus.SUCCEEDED,
-            captured_at__gte=parameters.since,
-            captured_at__lt=parameters.until,
+        payments = parameters.scope(
+            Payment.objects.filter(status=PaymentStatus.SUCCEEDED),
+            "captured_at",
+            "order__channel_id",
         )
-        if parameters.channel_id:
-            payments = payments.filter(order__channel_id=parameters.channel_id)
         rows = payments.order_by("captured_at", "id").values_list(
             "captured_at",
             "order__number",
@@ -102,13 +96,9 @@ class PaymentsAndRefunds(Report):
             )
 
     def _refunds(self, parameters):
-        refunds = Refund.objects.filter(
-            status=RefundStatus.SUCCEEDED,
-            created_at__gte=parameters.since,
-            created_at__lt=parameters.until,
+        refunds = parameters.scope(
+            Refund.objects.filter(status=RefundStatus.SUCCEEDED), "created_at", "order__channel_id"
         )
-        if parameters.channel_id:
-            refunds = refunds.filter(order__channel_id=parameters.channel_id)
         rows = refunds.order_by("created_at", "id").values_list(
             "created_at",
             "order__number",

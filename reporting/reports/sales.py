@@ -17,12 +17,7 @@ SOLD = ~Q(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED])
 
 
 def sold_orders(parameters: Parameters):
-    orders = Order.objects.filter(
-        SOLD, placed_at__gte=parameters.since, placed_at__lt=parameters.until
-    )
-    if parameters.channel_id:
-        orders = orders.filter(channel_id=parameters.channel_id)
-    return orders
+    return parameters.scope(Order.objects.filter(SOLD), "placed_at", "channel_id")
 
 
 class SalesSummary(Report):
@@ -94,13 +89,13 @@ class SalesSummary(Report):
             )
 
     def _refunds(self, parameters):
-        refunds = Refund.objects.filter(
-            status=RefundStatus.SUCCEEDED,
-            created_at__gte=parameters.since,
-            created_at__lt=parameters.until,
-        ).exclude(order__status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED])
-        if parameters.channel_id:
-            refunds = refunds.filter(order__channel_id=parameters.channel_id)
+        refunds = parameters.scope(
+            Refund.objects.filter(status=RefundStatus.SUCCEEDED).exclude(
+                order__status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED]
+            ),
+            "created_at",
+            "order__channel_id",
+        )
         return (
             refunds.annotate(
                 period=Trunc("created_at", parameters.grouping, output_field=DateField())
