@@ -27,6 +27,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_DEBUG=false
 
+# WeasyPrint renders invoices and credit notes with Pango (and HarfBuzz to embed font subsets);
+# DejaVu is the font the document template names.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 backoffice \
     && useradd --system --uid 10001 --gid backoffice --home-dir /app backoffice
 

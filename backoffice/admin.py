@@ -20,13 +20,25 @@ from import_export.admin import ExportActionMixin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm
-from unfold.decorators import action
+from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from unfold.views import ChangeList
 
 from backoffice import exports
 from backoffice.admin_services import actor_of
 from backoffice.exceptions import DomainError
+from backoffice.money import format_money
+
+
+def money_display(field: str, description: str):
+    """A read-only admin column or field showing a money field in its object's currency, with
+    the currency's decimals and symbol ("¥2,199", "€19.90")."""
+
+    @display(description=description, ordering=field)
+    def show(self, obj):
+        return format_money(getattr(obj, field), obj.currency)
+
+    return show
 
 
 class PageAnnotatedChangeList(ChangeList):
@@ -226,3 +238,6 @@ class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin, BaseAdmin):
 @admin.register(AccessLog)
 class AccessLogAdmin(axes_admin.AccessLogAdmin, BaseAdmin):
     pass
+
+
+from backoffice import admin_store  # noqa: E402, F401  (registers Store settings)

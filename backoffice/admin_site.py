@@ -90,6 +90,7 @@ SIDEBAR_AREAS: list[tuple[str, list[SidebarEntry]]] = [
     (
         "Administration",
         [
+            SidebarEntry("backoffice.StoreSettings", "storefront", "Store settings"),
             SidebarEntry("auth.User", "person"),
             SidebarEntry("auth.Group", "badge", "Roles"),
             SidebarEntry("axes.AccessAttempt", "lock_person", "Login attempts"),

@@ -274,6 +274,9 @@ PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)
 INVOICE_SERIES = env.str("INVOICE_SERIES", default="INV")
 CREDIT_NOTE_SERIES = env.str("CREDIT_NOTE_SERIES", default="CN")
 ORDER_SERIES = env.str("ORDER_SERIES", default="SO")
+# Invoices and credit notes get their PDF (the document of record) as soon as they are issued;
+# off, each gets it at its first download (the demo seeding turns it off to stay quick).
+DOCUMENT_PDFS_AT_ISSUE = True
 
 # --- storefront API -------------------------------------------------------------------------
 
@@ -353,7 +356,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint and fontTools narrate every PDF at INFO.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- admin ----------------------------------------------------------------------------------

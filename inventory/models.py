@@ -14,12 +14,10 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.actors import ActorKind
 from backoffice.formatting import percent
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
-
-
-def store_currency() -> str:
-    return settings.STORE_CURRENCY
+from backoffice.money import (
+    MoneyField,
+    store_currency,  # noqa: F401 (named by the first migrations)
+)
 
 
 class Category(models.Model):
@@ -59,9 +57,23 @@ class Category(models.Model):
 
 
 class TaxClass(models.Model):
+    """A rate of tax goods are sold at. Goods that are really untaxed use an exempt class,
+    never "no class": a product without one takes the store's default class."""
+
     name = models.CharField(max_length=100, unique=True)
     rate = models.DecimalField(
         max_digits=6, decimal_places=3, help_text="Percent, e.g. 20 for 20 %."
+    )
+    exempt = models.BooleanField(
+        "exempt or zero-rated",
+        default=False,
+        help_text="For goods sold without tax; documents say so instead of printing 0 %.",
+    )
+    invoice_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Printed on invoices with lines of this class, e.g. the legal basis of an "
+        "exemption.",
     )
     history = HistoricalRecords()
 
@@ -71,11 +83,19 @@ class TaxClass(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(rate__gte=0) & Q(rate__lte=100), name="tax_rate_0_to_100"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(exempt=False) | Q(rate=0), name="tax_exempt_rate_zero"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({percent(self.rate)})"
+        return f"{self.name} ({self.label})"
+
+    @property
+    def label(self) -> str:
+        """How documents print the rate: "20 %", or "Exempt"."""
+        return "Exempt" if self.exempt else percent(self.rate)
 
 
 class ProductStatus(models.TextChoices):
@@ -146,10 +166,9 @@ class ProductVariant(models.Model):
     option1 = models.CharField(max_length=255, blank=True)
     option2 = models.CharField(max_length=255, blank=True)
     option3 = models.CharField(max_length=255, blank=True)
-    price = models.DecimalField(**MONEY)
-    compare_at_price = models.DecimalField(**MONEY, null=True, blank=True)
-    cost = models.DecimalField(**MONEY, null=True, blank=True)
-    currency = models.CharField(max_length=3, default=store_currency)
+    price = MoneyField()
+    compare_at_price = MoneyField(null=True, blank=True)
+    cost = MoneyField(null=True, blank=True)
     weight = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     weight_unit = models.CharField(max_length=2, choices=WeightUnit.choices, default="kg")
     inventory_policy = models.CharField(

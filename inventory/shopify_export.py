@@ -18,12 +18,11 @@ import csv
 import io
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
-from urllib.parse import urljoin
 
-from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from backoffice.exports import CHUNK, escape_text
+from backoffice.selectors import absolute_url, store_settings
 from inventory.models import Category, Product, ProductImage, ProductStatus, ProductVariant
 
 SHOPIFY_COLUMNS = (
@@ -121,7 +120,7 @@ def image_url(image: ProductImage) -> str:
     absolute with the back office's address when storage gives a path)."""
     if image.source_url:
         return image.source_url
-    return urljoin(settings.BACKOFFICE_BASE_URL, image.image.url) if image.image else ""
+    return absolute_url(image.image.url) if image.image else ""
 
 
 def _products(queryset: QuerySet) -> QuerySet:
@@ -171,7 +170,10 @@ def _variant_cells(
             row[INDEX[f"Option{number} Value"]] = value
     else:
         row[INDEX["Option1 Value"]] = NO_OPTION[1]
-    taxable = product.tax_class is not None and product.tax_class.rate > 0
+    # Shopify knows taxed or not: an exempt class (the product's, or the store's default for
+    # a product without one) is "not taxable".
+    tax_class = product.tax_class if product.tax_class_id else store_settings().default_tax_class
+    taxable = tax_class is None or not tax_class.exempt
     row[INDEX["Variant SKU"]] = variant.sku or ""
     row[INDEX["Variant Grams"]] = grams(variant.weight, variant.weight_unit)
     row[INDEX["Variant Inventory Tracker"]] = "shopify"

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.cache import cache
-from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.utils import timezone
 
+from backoffice.money import MoneyField, format_money
+from backoffice.selectors import store_settings
 from inventory.models import StockLevel
 from reporting.models import DailySales
 from reporting.reports.base import cents
@@ -39,7 +40,7 @@ def _change(now: Decimal, before: Decimal) -> str:
 
 
 def _money(value: Decimal, currency: str) -> str:
-    return f"{value:,.2f} {currency}"
+    return format_money(value, currency)
 
 
 def _sales(first: date, last: date) -> dict:
@@ -120,9 +121,7 @@ def revenue_by_channel(today: date) -> dict:
 def top_products(today: date) -> list[dict]:
     # The same 30 days of the shop's calendar as the cards above.
     since = timezone.make_aware(datetime.combine(today - timedelta(days=DAYS - 1), time.min))
-    revenue = ExpressionWrapper(
-        F("total") - F("tax"), output_field=DecimalField(max_digits=14, decimal_places=2)
-    )
+    revenue = ExpressionWrapper(F("total") - F("tax"), output_field=MoneyField())
     rows = (
         OrderLine.objects.filter(
             order__placed_at__gte=since,
@@ -150,13 +149,13 @@ def operations_figures() -> list[Figure]:
     value = StockLevel.objects.filter(variant__cost__isnull=False).aggregate(
         value=Sum(
             F("on_hand") * F("variant__cost"),
-            output_field=DecimalField(max_digits=16, decimal_places=2),
+            output_field=MoneyField(max_digits=18),
         )
     )["value"]
     return [
         Figure("Orders to ship", f"{to_ship:,}", link="/admin/sales/order/?status__exact=placed"),
         Figure("Low-stock rows", f"{low:,}", link="/admin/inventory/stocklevel/?availability=low"),
-        Figure("Stock value at cost", _money(cents(value), settings.STORE_CURRENCY)),
+        Figure("Stock value at cost", _money(cents(value), store_settings().currency)),
     ]
 
 
@@ -187,7 +186,7 @@ def _compute(today: date, sees_sales: bool, sees_stock: bool) -> dict:
         "activity": [],
     }
     if sees_sales:
-        context["sales_figures"] = sales_figures(today, settings.STORE_CURRENCY)
+        context["sales_figures"] = sales_figures(today, store_settings().currency)
         context["charts"] = {
             "by_day": json.dumps(revenue_by_day(today)),
             "by_channel": json.dumps(revenue_by_channel(today)),

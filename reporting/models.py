@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from inventory.models import MONEY
+from backoffice.money import MoneyField
 
 
 class ReportFormat(models.TextChoices):
@@ -113,11 +113,11 @@ class DailySales(models.Model):
     currency = models.CharField(max_length=3)
     orders = models.PositiveIntegerField(default=0)
     units = models.PositiveIntegerField(default=0)
-    gross = models.DecimalField(**MONEY, default=0, help_text="Order totals, with tax.")
-    discounts = models.DecimalField(**MONEY, default=0)
-    tax = models.DecimalField(**MONEY, default=0)
-    shipping = models.DecimalField(**MONEY, default=0)
-    refunds = models.DecimalField(**MONEY, default=0)
+    gross = MoneyField(default=0, help_text="Order totals, with tax.")
+    discounts = MoneyField(default=0)
+    tax = MoneyField(default=0)
+    shipping = MoneyField(default=0)
+    refunds = MoneyField(default=0)
 
     class Meta:
         verbose_name_plural = "daily sales"

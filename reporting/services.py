@@ -12,7 +12,6 @@ import tempfile
 from datetime import datetime, time, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.utils.text import slugify
 
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
+from backoffice.selectors import store_settings
 from reporting.models import Frequency, ReportFormat, ReportRun, ReportSchedule, RunStatus
 from reporting.periods import PRESETS, period_for
 from reporting.reports import CATALOGUE, FINANCE, Parameters, Report
@@ -141,7 +141,7 @@ def report_metadata(
         ("To", parameters.end),
         ("Grouping", parameters.grouping),
         ("Channel", channel.name if channel else "All channels"),
-        ("Currency", settings.STORE_CURRENCY),
+        ("Currency", store_settings().currency),
     ]
     if run is not None:
         requester = run.requested_by.get_username() if run.requested_by else "schedule"

@@ -2,10 +2,10 @@
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
+from backoffice.selectors import absolute_url
 from reporting import services
 from reporting.models import ReportRun, RunStatus
 
@@ -47,9 +47,7 @@ def report_run_notify_task(run_id: int) -> int:
     )
     if run is None or run.schedule is None:
         return 0
-    link = settings.BACKOFFICE_BASE_URL.rstrip("/") + reverse(
-        "admin:reporting_reportrun_download", args=[run.pk]
-    )
+    link = absolute_url(reverse("admin:reporting_reportrun_download", args=[run.pk]))
     report = services.report_of(run.kind)
     return send_mail(
         subject=f"{report.title}: {run.parameters['start']} to {run.parameters['end']}",

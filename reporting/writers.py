@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -20,6 +19,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from backoffice.money import spreadsheet_format
+from backoffice.selectors import store_settings
 from reporting.reports.base import Column, Parameters, Report
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -42,7 +43,7 @@ def escape_text(value: str) -> str:
 
 
 def money_format() -> str:
-    return f'#,##0.00 "{settings.STORE_CURRENCY}"'
+    return spreadsheet_format(store_settings().currency)
 
 
 @dataclass

@@ -6,8 +6,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from backoffice.formatting import percent
-
-AMOUNT_FORMAT = "#,##0.00"
+from backoffice.money import spreadsheet_format
 
 
 def _escaped(text: str) -> str:
@@ -25,6 +24,8 @@ def document_xlsx(document, title: str) -> bytes:
         (title, document.number),
         ("Issued", document.issued_at.replace(tzinfo=None)),
         ("Order", document.order.number),
+        ("Seller", _escaped(document.seller.get("legal_name", ""))),
+        ("Seller VAT number", _escaped(document.seller.get("vat_number", ""))),
         ("Customer", _escaped(document.customer_name)),
         ("Email", _escaped(document.customer_email)),
         ("Address", _escaped(document.billing_address.replace("\n", ", "))),
@@ -46,13 +47,13 @@ def document_xlsx(document, title: str) -> bytes:
                 _escaped(line.sku),
                 line.quantity,
                 line.unit_price,
-                percent(line.tax_rate),
+                _rate(line.tax_rate, line.tax_exempt),
                 line.net,
                 line.tax,
                 line.total,
             ]
         )
-        _amounts(sheet, (4, 6, 7, 8))
+        _amounts(sheet, (4, 6, 7, 8), document.currency)
     sheet.append([])
     for label, value in [
         ("Net", document.subtotal),
@@ -61,18 +62,23 @@ def document_xlsx(document, title: str) -> bytes:
     ]:
         sheet.append([label, None, None, None, None, None, None, value])
         sheet.cell(sheet.max_row, 1).font = bold
-        _amounts(sheet, (8,))
+        _amounts(sheet, (8,), document.currency)
     sheet.append([])
     sheet.append(["Tax rate", None, None, None, None, "Net", "Tax"])
     for row in document.tax_breakdown():
-        sheet.append([percent(row["rate"]), None, None, None, None, row["net"], row["tax"]])
-        _amounts(sheet, (6, 7))
+        rate = _rate(row["rate"], row["exempt"])
+        sheet.append([rate, None, None, None, None, row["net"], row["tax"]])
+        _amounts(sheet, (6, 7), document.currency)
     sheet.column_dimensions["A"].width = 40
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def _amounts(sheet, columns) -> None:
+def _rate(rate, exempt: bool) -> str:
+    return "Exempt" if exempt else percent(rate)
+
+
+def _amounts(sheet, columns, currency: str) -> None:
     for column in columns:
-        sheet.cell(sheet.max_row, column).number_format = AMOUNT_FORMAT
+        sheet.cell(sheet.max_row, column).number_format = spreadsheet_format(currency)

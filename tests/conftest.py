@@ -1,3 +1,4 @@
+import io
 import os
 import shutil
 import socket
@@ -9,11 +10,27 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 from playwright.sync_api import sync_playwright
+from pypdf import PdfReader
 
 from backoffice import roles
+from backoffice.actors import Actor
 from backoffice.celery import app as celery_app
 from backoffice.management.commands.seed_demo import DEMO_PASSWORD
+from backoffice.selectors import forget_store_settings
+from backoffice.services import store_settings_update
+from inventory.models import TaxClass
 from tests.factories import UserFactory
+
+# A seller that can issue invoices (legal name, address, VAT number).
+TEST_SELLER = {
+    "legal_name": "Test Shop SAS",
+    "address_line1": "1 rue du Test",
+    "postal_code": "75001",
+    "city": "Paris",
+    "country": "FR",
+    "vat_number": "FR11123456782",
+}
+EXEMPT_CLASS = "Exempt / zero-rated"  # made by the migrations
 
 
 def pytest_configure(config):
@@ -25,6 +42,33 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _store_settings_read_afresh():
+    """Each test starts from the store settings in its own database, not a copy another
+    test left in the cache."""
+    forget_store_settings()
+    yield
+    forget_store_settings()
+
+
+def set_store(**fields):
+    """Change the store settings through their service, as the Owner's page does."""
+    return store_settings_update(actor=Actor.system("test"), **fields)
+
+
+def pdf_text(data: bytes) -> str:
+    """The text a reader extracts from a PDF, pages joined, whitespace runs made one space."""
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+@pytest.fixture
+def store(db):
+    """A store that invoices (the seller named) and taxes products without a class of their
+    own at the exempt class, so tests that do not care about tax see none."""
+    return set_store(**TEST_SELLER, default_tax_class=TaxClass.objects.get(name=EXEMPT_CLASS))
 
 
 # --- people with a role, as the migrations make the roles ---------------------------------------

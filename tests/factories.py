@@ -82,7 +82,6 @@ class ChannelFactory(factory.django.DjangoModelFactory):
 
     code = "web"
     name = "Web shop"
-    currency = "EUR"
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):

@@ -15,6 +15,7 @@ from ninja.errors import HttpError
 
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
+from backoffice.money import AmountInvalid
 from integrations.api.auth import require_scope
 from integrations.api.catalog import ListQuery
 from integrations.api.http import conditional_json, keyset_page
@@ -160,12 +161,13 @@ def _place(client: ApiClient, payload: OrderIn):
                     for line in payload.lines
                 ],
                 shipping=payload.shipping,
-                shipping_tax_rate=payload.shipping_tax_rate,
                 shipping_address=address,
                 source_reference=payload.source_reference,
                 actor=actor,
             )
             return services.order_place(order=draft, actor=actor)
+    except AmountInvalid as invalid:
+        raise HttpError(422, str(invalid)) from invalid
     except DomainError as refused:
         raise HttpError(409, str(refused)) from refused
     except ValidationError as invalid:

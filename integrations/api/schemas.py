@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from backoffice.selectors import store_settings
+
 
 class ErrorOut(Schema):
     detail: str | list[dict] = Field(description="What was wrong, for a person to read.")
@@ -66,7 +68,7 @@ class VariantOut(Schema):
             options=variant.option_values,
             price=variant.price,
             compare_at_price=variant.compare_at_price,
-            currency=variant.currency,
+            currency=store_settings().currency,
             weight=variant.weight,
             weight_unit=variant.weight_unit,
             inventory_policy=variant.inventory_policy,
@@ -289,8 +291,14 @@ class OrderIn(Schema):
     customer: CustomerIn
     shipping_address: AddressSchema
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
-    shipping: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
-    shipping_tax_rate: Decimal = Field(Decimal(0), ge=0, le=100, max_digits=6, decimal_places=3)
+    shipping: Decimal = Field(
+        Decimal(0),
+        ge=0,
+        max_digits=15,
+        decimal_places=3,
+        description="In the store currency, with at most its decimals; taxed at the store's "
+        "shipping tax class.",
+    )
     source_reference: str = Field("", max_length=200)
 
 

@@ -2,7 +2,9 @@
 turns its errors into `DomainError`s a person can read.
 
 Amounts cross this boundary as `Decimal` in the currency's unit and leave as Stripe's
-integer minor units (cents), by the currency's exponent.
+integer minor units, by the exponent Stripe uses for the currency (its documented
+zero-decimal and three-decimal lists; two decimals otherwise, also for currencies shops
+price in whole units such as HUF or ISK, which Stripe counts in hundredths).
 """
 
 import json
@@ -20,6 +22,8 @@ ZERO_DECIMAL = {
     "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND",
     "VUV", "XAF", "XOF", "XPF",
 }  # fmt: skip
+# Currencies Stripe counts in thousandths, whose last digit must be 0 (a multiple of 0.010).
+THREE_DECIMAL = {"BHD", "JOD", "KWD", "OMR", "TND"}
 
 
 class StripeDisabled(DomainError):
@@ -53,13 +57,27 @@ def is_enabled() -> bool:
     return settings.STRIPE_ENABLED
 
 
+def stripe_exponent(currency: str) -> int:
+    code = currency.upper()
+    return 0 if code in ZERO_DECIMAL else 3 if code in THREE_DECIMAL else 2
+
+
 def to_minor_units(amount: Decimal, currency: str) -> int:
-    exponent = 0 if currency.upper() in ZERO_DECIMAL else 2
-    return int((amount * 10**exponent).to_integral_exact())
+    """The amount as Stripe takes it; refused (before anything is sent) when Stripe cannot
+    charge it exactly."""
+    exponent = stripe_exponent(currency)
+    units = Decimal(amount).scaleb(exponent)
+    if units != units.to_integral_value() or (exponent == 3 and units % 10):
+        smallest = Decimal(10 if exponent == 3 else 1).scaleb(-exponent)
+        raise StripeError(
+            f"Stripe takes {currency.upper()} amounts in steps of {smallest}: "
+            f"{amount} {currency.upper()} cannot be sent to it. Record this payment by hand."
+        )
+    return int(units)
 
 
 def from_minor_units(value: int, currency: str) -> Decimal:
-    exponent = 0 if currency.upper() in ZERO_DECIMAL else 2
+    exponent = stripe_exponent(currency)
     return (Decimal(value) / 10**exponent).quantize(Decimal(1).scaleb(-exponent))
 
 

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.files.storage import default_storage
 from django.db import models
-from django.db.models import Count, DecimalField, Exists, F, Max, Min, OuterRef, Subquery, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -26,6 +26,7 @@ from unfold.paginator import InfinitePaginator
 from backoffice.admin import HistoryAdmin, HistoryExportAdmin, ImportLinkMixin
 from backoffice.admin_services import actor_of, report_domain_errors
 from backoffice.exports import export_run_request
+from backoffice.money import MoneyField
 from inventory import services
 from inventory.models import (
     Category,
@@ -41,7 +42,7 @@ from inventory.models import (
 from inventory.resources import CategoryResource, PriceResource, ProductResource
 from reporting.reports.exports import ShopifyCatalogExport
 
-MONEY = DecimalField(max_digits=12, decimal_places=2)
+MONEY = MoneyField()
 STATUS_COLOURS = {"draft": "info", "active": "success", "archived": "warning"}
 
 
@@ -69,7 +70,7 @@ class CategoryAdmin(ImportLinkMixin, HistoryExportAdmin):
 
 @admin.register(TaxClass)
 class TaxClassAdmin(HistoryAdmin):
-    list_display = ("name", "rate")
+    list_display = ("name", "rate", "exempt", "invoice_note")
     search_fields = ("name",)
 
     def save_model(self, request, obj, form, change):

@@ -97,7 +97,7 @@ def seed_tax_classes() -> dict[str, TaxClass]:
     for key, (name, rate) in TAX_CLASSES.items():
         tax = TaxClass.objects.filter(name=name).first()
         if tax is None:
-            tax = TaxClass(name=name, rate=rate)
+            tax = TaxClass(name=name, rate=rate, exempt=key == "zero")
             save_with_history(tax)
         taxes[key] = tax
     return taxes

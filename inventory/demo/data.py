@@ -24,7 +24,8 @@ CENT = Decimal("0.01")
 TAX_CLASSES = {
     "standard": ("Standard", Decimal("20.000")),
     "reduced": ("Reduced", Decimal("5.500")),
-    "zero": ("Zero rate", Decimal("0.000")),
+    # Gift cards are outside the scope of VAT until spent: the exempt class the migrations make.
+    "zero": ("Exempt / zero-rated", Decimal("0.000")),
 }
 
 # (slug, name, parent slug), parents first.

@@ -8,15 +8,19 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
-CENT = Decimal("0.01")
+from backoffice.money import quantum
+from backoffice.selectors import store_settings
+
 FINANCE = "finance"  # Accountant and Owner
 OPERATIONS = "operations"  # Merchant too
 GROUPINGS = ("day", "week", "month")
 
 
 def cents(value) -> Decimal:
-    """A database sum of money, exact to the cent (SQLite adds decimals as floats)."""
-    return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+    """A database sum of money, exact to the store currency's smallest unit (SQLite adds
+    decimals as floats)."""
+    currency = store_settings().currency
+    return Decimal(str(value or 0)).quantize(quantum(currency), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

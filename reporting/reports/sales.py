@@ -3,15 +3,16 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, DateField, DecimalField, F, Q, Sum
+from django.db.models import Count, DateField, F, Q, Sum
 from django.db.models.functions import Trunc
 
+from backoffice.money import MoneyField
 from reporting.reports.base import FINANCE, OPERATIONS, Column, Parameters, Report, cents
 from sales.models import Order, OrderLine, OrderStatus, Refund, RefundLine, RefundStatus
 
 ZERO = Decimal("0.00")
 PERCENT = Decimal("0.0001")  # a margin share to a hundredth of a percent
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+MONEY = MoneyField(max_digits=17)  # sums of many amounts
 # Orders that are sales: placed (or completed), never drafts or cancelled ones.
 SOLD = ~Q(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED])
 

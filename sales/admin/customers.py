@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import admin
 from django.db.models import (
     Count,
-    DecimalField,
     F,
     IntegerField,
     OuterRef,
@@ -23,17 +22,18 @@ from unfold.paginator import InfinitePaginator
 
 from backoffice.admin import HistoryAdmin, HistoryExportAdmin, ImportLinkMixin
 from backoffice.admin_services import actor_of
+from backoffice.money import MoneyField
 from sales import services
 from sales.models import Address, Channel, Customer, Order, OrderStatus
 from sales.resources import CustomerResource
 
-MONEY = DecimalField(max_digits=14, decimal_places=2)
+MONEY = MoneyField(max_digits=17)  # sums of many amounts
 COUNTED = Q(status__in=[OrderStatus.PLACED, OrderStatus.COMPLETED])
 
 
 @admin.register(Channel)
 class ChannelAdmin(HistoryAdmin):
-    list_display = ("code", "name", "currency", "active")
+    list_display = ("code", "name", "active")
     search_fields = ("code", "name")
 
     def save_model(self, request, obj, form, change):

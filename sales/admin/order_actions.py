@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from backoffice.admin_services import actor_of, report_domain_errors
+from backoffice.money import format_money
 from integrations.stripe import client as stripe_client
 from sales import forms, services
 from sales.models import Order
@@ -24,8 +25,8 @@ def order_summary(order: Order) -> list[tuple[str, object]]:
         ("Status", order.get_status_display()),
         ("Payment", order.get_payment_status_display()),
         ("Shipping", order.get_fulfilment_status_display()),
-        ("Total", f"{order.total} {order.currency}"),
-        ("Paid", f"{order.amount_paid - order.amount_refunded} {order.currency}"),
+        ("Total", format_money(order.total, order.currency)),
+        ("Paid", format_money(order.amount_paid - order.amount_refunded, order.currency)),
     ]
 
 

@@ -4,13 +4,19 @@ is exported with its lines (`sales.resources.OrderLineResource`, never the inter
 always in the background."""
 
 from django.contrib import admin
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.html import format_html_join
 from unfold.contrib.filters.admin import ChoicesCheckboxFilter, RelatedDropdownFilter
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 
-from backoffice.admin import HistoryExportAdmin
+from backoffice.admin import HistoryExportAdmin, money_display
 from backoffice.admin_services import actor_of
+from backoffice.formatting import percent
+from backoffice.money import format_money
 from sales import services
+from sales.admin.documents import document_links
 from sales.admin.order_actions import VIEWS
 from sales.admin.order_inlines import (
     FulfillmentInline,
@@ -21,6 +27,7 @@ from sales.admin.order_inlines import (
     RefundInline,
 )
 from sales.models import (
+    Invoice,
     Order,
     OrderLine,
     OrderStatus,
@@ -57,6 +64,7 @@ ACTIONS_BY_STATUS = {
     OrderStatus.COMPLETED: {"issue_invoice", "refund", "add_note"},
     OrderStatus.CANCELLED: {"refund", "add_note"},  # a payment that arrived after all
 }
+INVOICE_ACTIONS = {"invoice_pdf", "send_invoice"}  # once the order has its invoice
 
 
 def _fitting_actions(order: Order) -> set[str]:
@@ -68,6 +76,7 @@ def _fitting_actions(order: Order) -> set[str]:
         fitting.discard("refund")
     if hasattr(order, "invoice"):
         fitting.discard("issue_invoice")
+        fitting |= INVOICE_ACTIONS
     if order.fulfilment_status == "fulfilled":
         fitting.discard("fulfil")
     if order.fulfilment_status != "unfulfilled" or order.amount_paid > order.amount_refunded:
@@ -125,11 +134,13 @@ class OrderAdmin(HistoryExportAdmin):
         "send_payment_link",
         "fulfil",
         "issue_invoice",
+        "invoice_pdf",
+        "send_invoice",
         "refund",
         "cancel",
         "add_note",
     )
-    draft_fields = ("channel", "customer", "shipping", "shipping_tax_rate", "source_reference")
+    draft_fields = ("channel", "customer", "shipping", "source_reference")
     summary_fieldsets = (
         (
             "Order",
@@ -137,7 +148,7 @@ class OrderAdmin(HistoryExportAdmin):
                 "fields": (
                     ("number", "status"),
                     ("payment_status", "fulfilment_status"),
-                    "invoice_link",
+                    "documents",
                 )
             },
         ),
@@ -145,10 +156,10 @@ class OrderAdmin(HistoryExportAdmin):
             "Amounts",
             {
                 "fields": (
-                    ("subtotal", "discount"),
-                    ("shipping_display", "tax"),
-                    ("total", "currency"),
-                    ("amount_paid", "amount_refunded"),
+                    ("subtotal_amount", "discount_amount"),
+                    ("shipping_display", "tax_amount"),
+                    ("total_amount", "currency"),
+                    ("paid_amount", "refunded_amount"),
                 )
             },
         ),
@@ -176,9 +187,7 @@ class OrderAdmin(HistoryExportAdmin):
     def fulfilment_badge(self, obj):
         return obj.fulfilment_status
 
-    @display(description="Total", ordering="total")
-    def total_display(self, obj):
-        return f"{obj.total} {obj.currency}"
+    total_display = money_display("total", "Total")
 
     # --- page -------------------------------------------------------------------------------
 
@@ -190,17 +199,30 @@ class OrderAdmin(HistoryExportAdmin):
     def billing_address_text(self, obj):
         return obj.billing_address.as_text() if obj.billing_address_id else "—"
 
-    @display(description="Invoice")
-    def invoice_link(self, obj):
+    @display(description="Invoice and credit notes")
+    def documents(self, obj):
         invoice = getattr(obj, "invoice", None)
-        return invoice.number if invoice else "—"
+        documents = [invoice, *obj.credit_notes.all()] if invoice else []
+        if not documents:
+            return "—"
+        return format_html_join(" · ", "{}", ((document_links(doc),) for doc in documents))
 
     def _is_draft(self, obj) -> bool:
         return obj is None or obj.status == OrderStatus.DRAFT
 
     @display(description="Shipping")
     def shipping_display(self, obj):
-        return f"{obj.shipping} (tax {obj.shipping_tax})"
+        rate = "exempt" if obj.shipping_tax_exempt else percent(obj.shipping_tax_rate)
+        tax = format_money(obj.shipping_tax, obj.currency)
+        return f"{format_money(obj.shipping, obj.currency)} (tax {rate}: {tax})"
+
+    # Amounts read in the order's currency, with its decimals and symbol ("¥2,199", "€19.90").
+    subtotal_amount = money_display("subtotal", "Subtotal")
+    discount_amount = money_display("discount", "Discount")
+    tax_amount = money_display("tax", "Tax")
+    total_amount = money_display("total", "Total")
+    paid_amount = money_display("amount_paid", "Amount paid")
+    refunded_amount = money_display("amount_refunded", "Amount refunded")
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -250,7 +272,6 @@ class OrderAdmin(HistoryExportAdmin):
                 channel=data["channel"],
                 customer=data["customer"],
                 shipping=data["shipping"],
-                shipping_tax_rate=data["shipping_tax_rate"],
                 source_reference=data.get("source_reference", ""),
                 actor=actor,
             )
@@ -261,7 +282,6 @@ class OrderAdmin(HistoryExportAdmin):
                 order=obj,
                 customer=data["customer"],
                 shipping=data["shipping"],
-                shipping_tax_rate=data["shipping_tax_rate"],
                 source_reference=data.get("source_reference", ""),
                 actor=actor,
             )
@@ -309,3 +329,15 @@ class OrderAdmin(HistoryExportAdmin):
     refund = _detail_action("refund", "Refund", "undo", "add_refund")
     cancel = _detail_action("cancel", "Cancel", "cancel", "change")
     add_note = _detail_action("add_note", "Add note", "sticky_note_2", "add_note")
+
+    @action(description="Invoice PDF", url_path="invoice-pdf", icon="picture_as_pdf",
+            permissions=["view"])  # fmt: skip
+    def invoice_pdf(self, request, object_id):
+        invoice = get_object_or_404(Invoice, order_id=object_id)
+        return redirect(reverse("admin:sales_invoice_download_pdf", args=[invoice.pk]))
+
+    @action(description="Send invoice", url_path="send-invoice", icon="send",
+            permissions=["add_invoice"])  # fmt: skip
+    def send_invoice(self, request, object_id):
+        invoice = get_object_or_404(Invoice, order_id=object_id)
+        return redirect(reverse("admin:sales_invoice_send_to_customer", args=[invoice.pk]))

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Count
 
+from backoffice.selectors import store_settings
 from inventory.models import InventoryPolicy, ProductVariant, StockLevel, Warehouse
 from inventory.services import stock_receive
 from sales.demo.clock import clock_at, demo_start, opening_moment
@@ -37,7 +38,6 @@ from sales.demo.data import (
     PAID_CANCEL_REASON,
     RETURN_REASONS,
     SEED,
-    SHIPPING_TAX_RATE,
     SYNTHETIC_ORDER,
 )
 from sales.demo.stories import (
@@ -200,7 +200,11 @@ def create(shop: Shop, story: Story) -> None:
     rng = story.rng
     lines = [
         LineRequest(
-            variant, quantity, money(variant.price * quantity / 10) if story.discounted else ZERO
+            variant,
+            quantity,
+            money(variant.price * quantity / 10, store_settings().currency)
+            if story.discounted
+            else ZERO,
         )
         for variant, quantity in story.lines
     ]
@@ -213,7 +217,6 @@ def create(shop: Shop, story: Story) -> None:
         actor=ACTOR,
         lines=lines,
         shipping=shipping_for(story),
-        shipping_tax_rate=SHIPPING_TAX_RATE,
         shipping_address=client.addresses[min(story.place, len(client.addresses) - 1)],
         source_reference=reference,
     )
@@ -360,7 +363,8 @@ def send_back(shop: Shop, story: Story) -> None:
 def goodwill(shop: Shop, story: Story) -> None:
     reason, amount = story.rng.choice(GOODWILL_REASONS)
     total = story.order.total
-    amount = min(amount or money(total / 10), money(total / 2))
+    currency = story.order.currency
+    amount = min(amount or money(total / 10, currency), money(total / 2, currency))
     payment_refund(payment=story.payment, amount=amount, reason=reason, actor=ACTOR)
 
 

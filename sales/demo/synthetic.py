@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection, reset_queries, transaction
 
 from backoffice.exceptions import DomainError
+from backoffice.selectors import store_settings
 from inventory.models import InventoryPolicy, ProductStatus, ProductVariant
 from sales.demo.clock import clock_at, demo_start
 from sales.demo.customers import Client, demo_people, seed_channels, seed_customers
@@ -186,7 +186,7 @@ def synthetic_order(
     rng: random.Random, placed: datetime, number: int, context: SyntheticContext
 ) -> tuple[Order, list[OrderLine]]:
     channel, data = rng.choices(context.channels, context.channel_weights)[0]
-    client = rng.choice(context.clients)
+    client, store = rng.choice(context.clients), store_settings()
     address = rng.choice(client.addresses)
     order = Order(
         number=f"{SYNTHETIC_ORDER}{placed.year}-{number:07d}",
@@ -194,8 +194,8 @@ def synthetic_order(
         customer=client.customer,
         shipping_address=address,
         billing_address=address,
-        currency=channel.currency,
-        prices_include_tax=settings.PRICES_INCLUDE_TAX,
+        currency=store.currency,
+        prices_include_tax=store.prices_include_tax,
         shipping_tax_rate=SHIPPING_TAX_RATE,
         placed_at=placed,
     )
@@ -221,7 +221,7 @@ def synthetic_lines(rng: random.Random, order: Order, sellables: list[Sellable])
                 unit_price=item.price,
                 tax_rate=item.tax_rate,
                 quantity=quantity,
-                discount=money(item.price * quantity / 10) if discounted else ZERO,
+                discount=money(item.price * quantity / 10, order.currency) if discounted else ZERO,
                 position=position,
             )
         )

@@ -5,6 +5,7 @@ from sales.models.customers import Address, Channel, Customer
 from sales.models.documents import (
     CreditNote,
     CreditNoteLine,
+    DocumentPdf,
     DocumentSequence,
     Invoice,
     InvoiceLine,
@@ -38,6 +39,7 @@ __all__ = [
     "CreditNote",
     "CreditNoteLine",
     "Customer",
+    "DocumentPdf",
     "DocumentSequence",
     "EventKind",
     "Fulfillment",

@@ -2,9 +2,8 @@
 
 from django.db import models
 from django.db.models.functions import Lower
+from django_countries import countries
 from simple_history.models import HistoricalRecords
-
-from inventory.models import store_currency
 
 
 class Channel(models.Model):
@@ -12,7 +11,6 @@ class Channel(models.Model):
 
     code = models.SlugField(max_length=30, unique=True)
     name = models.CharField(max_length=200)
-    currency = models.CharField(max_length=3, default=store_currency)
     active = models.BooleanField(default=True)
     cors_origins = models.TextField(
         "browser origins",
@@ -86,5 +84,6 @@ class Address(models.Model):
     def as_text(self) -> str:
         """The address as it is printed on a parcel or an invoice."""
         city = " ".join(part for part in (self.postal_code, self.city) if part)
-        parts = [self.name, self.company, self.line1, self.line2, city, self.region, self.country]
+        country = countries.name(self.country) or self.country
+        parts = [self.name, self.company, self.line1, self.line2, city, self.region, country]
         return "\n".join(part for part in parts if part)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from inventory.models import MONEY
+from backoffice.money import MoneyField
 from sales.models.orders import Order
 from sales.models.payments import Refund
 
@@ -42,9 +42,16 @@ class TaxDocument(models.Model):
     customer_name = models.CharField(max_length=300)
     customer_email = models.EmailField()
     billing_address = models.TextField(blank=True)
-    subtotal = models.DecimalField(**MONEY, help_text="Net of the lines, after discounts.")
-    tax = models.DecimalField(**MONEY)
-    total = models.DecimalField(**MONEY)
+    shipping_address = models.TextField(blank=True)
+    # The seller as the store settings named it at issue (legal name, address, VAT number,
+    # …, footer): a document keeps what it said, whatever the settings say later.
+    seller = models.JSONField(default=dict)
+    subtotal = MoneyField(help_text="Net of the lines, after discounts.")
+    tax = MoneyField()
+    total = MoneyField()
+    amount_paid = MoneyField(
+        default=0, help_text="Invoices: paid when issued. Credit notes: the amount refunded."
+    )
     issued_by = models.CharField(max_length=200)
 
     class Meta:
@@ -54,16 +61,25 @@ class TaxDocument(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def amount_due(self) -> Decimal:
+        return max(self.total - self.amount_paid, Decimal(0))
+
     def tax_breakdown(self) -> list[dict]:
-        """Net and tax per rate, as printed under the lines."""
-        rates: dict[Decimal, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        """Net and tax per rate (an exempt rate apart from a taxed 0 %), as printed under the
+        lines, highest rate first."""
+        rates: dict[tuple, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
         for line in self.lines.all():
-            rates[line.tax_rate][0] += line.net
-            rates[line.tax_rate][1] += line.tax
+            rates[(line.tax_rate, line.tax_exempt)][0] += line.net
+            rates[(line.tax_rate, line.tax_exempt)][1] += line.tax
         return [
-            {"rate": rate, "net": net, "tax": tax}
-            for rate, (net, tax) in sorted(rates.items(), reverse=True)
+            {"rate": rate, "exempt": exempt, "net": net, "tax": tax}
+            for (rate, exempt), (net, tax) in sorted(rates.items(), reverse=True)
         ]
+
+    def tax_notes(self) -> list[str]:
+        """The notes of the tax classes its lines were taxed at (exemptions' legal basis)."""
+        return list(dict.fromkeys(line.tax_note for line in self.lines.all() if line.tax_note))
 
 
 def _sequence_constraints(prefix: str) -> list:
@@ -103,11 +119,14 @@ class DocumentLine(models.Model):
     description = models.CharField(max_length=500)
     sku = models.CharField("SKU", max_length=100, blank=True)
     quantity = models.PositiveIntegerField()
-    unit_price = models.DecimalField(**MONEY)
+    unit_price = MoneyField()
+    discount = MoneyField(default=0, help_text="Off the whole line.")
     tax_rate = models.DecimalField(max_digits=6, decimal_places=3)
-    net = models.DecimalField(**MONEY)
-    tax = models.DecimalField(**MONEY)
-    total = models.DecimalField(**MONEY)
+    tax_exempt = models.BooleanField(default=False)
+    tax_note = models.CharField(max_length=300, blank=True)
+    net = MoneyField()
+    tax = MoneyField()
+    total = MoneyField()
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -124,3 +143,41 @@ class InvoiceLine(DocumentLine):
 
 class CreditNoteLine(DocumentLine):
     document = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+
+
+def document_pdf_path(instance: "DocumentPdf", filename: str) -> str:
+    folder = "invoices" if instance.invoice_id else "credit-notes"
+    return f"documents/{folder}/{filename}"
+
+
+class DocumentPdf(models.Model):
+    """The PDF of an issued invoice or credit note: made once and kept as the document of
+    record, so every download gives the same bytes (checked against `sha256`)."""
+
+    invoice = models.OneToOneField(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="pdf"
+    )
+    credit_note = models.OneToOneField(
+        CreditNote, null=True, blank=True, on_delete=models.PROTECT, related_name="pdf"
+    )
+    file = models.FileField(upload_to=document_pdf_path, max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "document PDF"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(invoice__isnull=False, credit_note__isnull=True)
+                | Q(invoice__isnull=True, credit_note__isnull=False),
+                name="pdf_of_one_document",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.file.name
+
+    @property
+    def document(self) -> "Invoice | CreditNote":
+        return self.invoice or self.credit_note

@@ -10,7 +10,8 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from backoffice.actors import ActorKind
-from inventory.models import MONEY, ProductVariant, Warehouse, store_currency
+from backoffice.money import MoneyField, store_currency
+from inventory.models import ProductVariant, Warehouse
 from sales.models.customers import Address, Channel, Customer
 
 
@@ -60,18 +61,20 @@ class Order(models.Model):
     currency = models.CharField(max_length=3, default=store_currency)
     # Whether the catalog prices on the lines include tax: fixed when the order is created.
     prices_include_tax = models.BooleanField(default=False)
-    subtotal = models.DecimalField(**MONEY, default=0, help_text="Lines before discounts.")
-    discount = models.DecimalField(**MONEY, default=0)
-    shipping = models.DecimalField(
-        **MONEY, default=0, help_text="Shipping as priced: with tax when prices include tax."
+    subtotal = MoneyField(default=0, help_text="Lines before discounts.")
+    discount = MoneyField(default=0)
+    shipping = MoneyField(
+        default=0, help_text="Shipping as priced: with tax when prices include tax."
     )
+    # The shipping tax class's rate (and exemption) when the order was last priced.
     shipping_tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=0)
-    shipping_tax = models.DecimalField(**MONEY, default=0)
-    tax = models.DecimalField(**MONEY, default=0, help_text="Tax of the lines and shipping.")
-    total = models.DecimalField(**MONEY, default=0)
+    shipping_tax_exempt = models.BooleanField(default=False)
+    shipping_tax = MoneyField(default=0)
+    tax = MoneyField(default=0, help_text="Tax of the lines and shipping.")
+    total = MoneyField(default=0)
     # Amounts settled so far, kept by the payment services so checks need no sums.
-    amount_paid = models.DecimalField(**MONEY, default=0)
-    amount_refunded = models.DecimalField(**MONEY, default=0)
+    amount_paid = MoneyField(default=0)
+    amount_refunded = MoneyField(default=0)
     source_reference = models.CharField(
         max_length=200, blank=True, help_text="The order's number or id in the channel."
     )
@@ -127,13 +130,16 @@ class OrderLine(models.Model):
     sku = models.CharField("SKU", max_length=100, blank=True)
     title = models.CharField(max_length=255)
     options = models.CharField(max_length=255, blank=True)
-    unit_price = models.DecimalField(**MONEY)
+    unit_price = MoneyField()
     tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=0)
+    # From the tax class the line was priced with: its exemption and its note for invoices.
+    tax_exempt = models.BooleanField(default=False)
+    tax_note = models.CharField(max_length=300, blank=True)
     quantity = models.PositiveIntegerField()
-    discount = models.DecimalField(**MONEY, default=0, help_text="Off the whole line.")
-    subtotal = models.DecimalField(**MONEY, default=0, help_text="Unit price × quantity.")
-    tax = models.DecimalField(**MONEY, default=0)
-    total = models.DecimalField(**MONEY, default=0, help_text="After discount, with tax.")
+    discount = MoneyField(default=0, help_text="Off the whole line.")
+    subtotal = MoneyField(default=0, help_text="Unit price × quantity.")
+    tax = MoneyField(default=0)
+    total = MoneyField(default=0, help_text="After discount, with tax.")
     quantity_fulfilled = models.PositiveIntegerField(default=0)
     # Refunded before shipping: released, never to be shipped.
     quantity_cancelled = models.PositiveIntegerField(default=0)
@@ -263,6 +269,7 @@ class EventKind(models.TextChoices):
     DISPUTE = "dispute", "Dispute opened"
     INVOICED = "invoiced", "Invoice issued"
     CREDIT_NOTE = "credit_note", "Credit note issued"
+    DOCUMENT_SENT = "document_sent", "Document sent"
     NOTE = "note", "Note"
 
 

@@ -4,7 +4,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from inventory.models import MONEY, Warehouse, store_currency
+from backoffice.money import MoneyField, store_currency
+from inventory.models import Warehouse
 from sales.models.orders import Order, OrderLine
 
 
@@ -31,10 +32,10 @@ class Payment(models.Model):
     status = models.CharField(
         max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
-    amount = models.DecimalField(**MONEY)
-    fee = models.DecimalField(**MONEY, null=True, blank=True, help_text="The provider's fee.")
+    amount = MoneyField()
+    fee = MoneyField(null=True, blank=True, help_text="The provider's fee.")
     currency = models.CharField(max_length=3, default=store_currency)
-    amount_refunded = models.DecimalField(**MONEY, default=0)
+    amount_refunded = MoneyField(default=0)
     method = models.CharField(max_length=100, blank=True, help_text="Card, bank transfer, cash, …")
     reference = models.CharField(max_length=200, blank=True)
     stripe_checkout_session_id = models.CharField(max_length=200, blank=True)
@@ -76,7 +77,7 @@ class Payment(models.Model):
 class Refund(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
-    amount = models.DecimalField(**MONEY)
+    amount = MoneyField()
     currency = models.CharField(max_length=3, default=store_currency)
     reason = models.CharField(max_length=500, blank=True)
     status = models.CharField(
@@ -104,8 +105,8 @@ class RefundLine(models.Model):
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
-    amount = models.DecimalField(**MONEY)
-    tax = models.DecimalField(**MONEY, default=0, help_text="The tax within the amount.")
+    amount = MoneyField()
+    tax = MoneyField(default=0, help_text="The tax within the amount.")
     restock = models.BooleanField(default=False)
     warehouse = models.ForeignKey(
         Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -10,7 +10,6 @@ from sales.models import Address, Channel, Customer
 
 @transaction.atomic
 def channel_save(*, channel: Channel, actor: Actor, reason: str = "Edited") -> Channel:
-    channel.currency = channel.currency.upper()
     channel.full_clean()
     save_with_reason(channel, actor, reason)
     return channel

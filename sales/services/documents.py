@@ -16,6 +16,7 @@ from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from backoffice.formatting import percent
 from backoffice.history import save_with_reason
+from backoffice.selectors import store_settings
 from sales.models import (
     CreditNote,
     CreditNoteLine,
@@ -26,17 +27,45 @@ from sales.models import (
     OrderStatus,
     Refund,
 )
+from sales.services.document_files import pdf_after_issue
 from sales.services.numbering import next_document_number
 from sales.services.pricing import ZERO, split_by_weight, tax_of
 from sales.services.timeline import order_event_record
 
 
-def _header(order: Order, series: str, actor: Actor) -> dict:
+class SellerIncomplete(DomainError):
+    """The store settings do not name the seller as a tax document must."""
+
+
+def seller_block(store, footer: str) -> dict:
+    """The seller as a tax document names it, copied from the store settings at issue."""
+    missing = store.missing_for_invoices()
+    if missing:
+        raise SellerIncomplete(
+            f"Invoices and credit notes must name the seller: fill in the store's "
+            f"{', '.join(missing)} under Administration → Store settings first."
+        )
+    return {
+        "legal_name": store.legal_name,
+        "trading_name": store.trading_name,
+        "address": store.address_lines,
+        "country": str(store.country),
+        "vat_number": store.vat_number,
+        "company_number": store.company_number,
+        "email": store.email,
+        "phone": store.phone,
+        "footer": footer,
+    }
+
+
+def _header(order: Order, series: str, actor: Actor, footer: str) -> dict:
+    seller = seller_block(store_settings(), footer)
     now = timezone.now()
     year = timezone.localdate(now).year  # the series of the shop's own calendar year
     sequence, number = next_document_number(series=series, year=year)
     customer = order.customer
-    address = order.billing_address or order.shipping_address
+    billing = order.billing_address or order.shipping_address
+    shipping = order.shipping_address
     return {
         "number": number,
         "series": series,
@@ -47,7 +76,9 @@ def _header(order: Order, series: str, actor: Actor) -> dict:
         "currency": order.currency,
         "customer_name": customer.full_name or customer.email,
         "customer_email": customer.email,
-        "billing_address": address.as_text() if address else "",
+        "billing_address": billing.as_text() if billing else "",
+        "shipping_address": shipping.as_text() if shipping else "",
+        "seller": seller,
         "issued_by": str(actor),
     }
 
@@ -67,7 +98,10 @@ def _invoice_lines(order: Order) -> list[InvoiceLine]:
             sku=line.sku,
             quantity=line.quantity,
             unit_price=line.unit_price,
+            discount=line.discount,
             tax_rate=line.tax_rate,
+            tax_exempt=line.tax_exempt,
+            tax_note=line.tax_note,
             net=line.total - line.tax,
             tax=line.tax,
             total=line.total,
@@ -82,6 +116,7 @@ def _invoice_lines(order: Order) -> list[InvoiceLine]:
                 quantity=1,
                 unit_price=order.shipping,
                 tax_rate=order.shipping_tax_rate,
+                tax_exempt=order.shipping_tax_exempt,
                 net=order.shipping_net,
                 tax=order.shipping_tax,
                 total=order.shipping_net + order.shipping_tax,
@@ -100,11 +135,15 @@ def invoice_issue(*, order: Order, actor: Actor) -> Invoice:
     if Invoice.objects.filter(order=order).exists():
         raise DomainError(f"Order {order.number} already has invoice {order.invoice.number}.")
     lines = _invoice_lines(order)
-    invoice = Invoice(**_header(order, settings.INVOICE_SERIES, actor), **_totals(lines))
+    header = _header(order, settings.INVOICE_SERIES, actor, store_settings().invoice_footer)
+    invoice = Invoice(
+        **header, **_totals(lines), amount_paid=order.amount_paid - order.amount_refunded
+    )
     save_with_reason(invoice, actor, "Issued")
     for line in lines:
         line.document = invoice
     InvoiceLine.objects.bulk_create(lines)
+    pdf_after_issue(invoice)
     order_event_record(
         order=order,
         kind=EventKind.INVOICED,
@@ -125,6 +164,8 @@ def _returned_lines(refund: Refund) -> list[CreditNoteLine]:
                 quantity=refunded.quantity,
                 unit_price=line.unit_price,
                 tax_rate=line.tax_rate,
+                tax_exempt=line.tax_exempt,
+                tax_note=line.tax_note,
                 net=refunded.amount - refunded.tax,
                 tax=refunded.tax,
                 total=refunded.amount,
@@ -139,17 +180,20 @@ def _amount_lines(amount, invoice: Invoice, first_position: int) -> list[CreditN
     proportion to what was invoiced at each."""
     rates = [row for row in invoice.tax_breakdown() if row["net"] + row["tax"] > 0]
     if not rates:
-        rates = [{"rate": ZERO, "net": amount, "tax": ZERO}]
-    parts = split_by_weight(amount, [row["net"] + row["tax"] for row in rates])
+        rates = [{"rate": ZERO, "exempt": False, "net": amount, "tax": ZERO}]
+    currency = invoice.currency
+    parts = split_by_weight(amount, [row["net"] + row["tax"] for row in rates], currency)
     lines = []
     for offset, (row, part) in enumerate(zip(rates, parts, strict=True)):
-        tax = tax_of(part, row["rate"], included=True)
+        tax = tax_of(part, row["rate"], included=True, currency=currency)
+        rate = "exempt" if row["exempt"] else f"{percent(row['rate'])} tax"
         lines.append(
             CreditNoteLine(
-                description=f"Refund at {percent(row['rate'])} tax",
+                description=f"Refund at {rate}",
                 quantity=1,
                 unit_price=part,
                 tax_rate=row["rate"],
+                tax_exempt=row["exempt"],
                 net=part - tax,
                 tax=tax,
                 total=part,
@@ -160,9 +204,12 @@ def _amount_lines(amount, invoice: Invoice, first_position: int) -> list[CreditN
 
 
 def _credit_note(order, invoice, lines, actor: Actor, **fields) -> CreditNote:
+    footer = store_settings().credit_note_footer
+    totals = _totals(lines)
     note = CreditNote(
-        **_header(order, settings.CREDIT_NOTE_SERIES, actor),
-        **_totals(lines),
+        **_header(order, settings.CREDIT_NOTE_SERIES, actor, footer),
+        **totals,
+        amount_paid=totals["total"] if fields.get("refund") else ZERO,
         invoice=invoice,
         **fields,
     )
@@ -170,6 +217,7 @@ def _credit_note(order, invoice, lines, actor: Actor, **fields) -> CreditNote:
     for line in lines:
         line.document = note
     CreditNoteLine.objects.bulk_create(lines)
+    pdf_after_issue(note)
     order_event_record(
         order=order,
         kind=EventKind.CREDIT_NOTE,
@@ -218,7 +266,10 @@ DOCUMENT_LINE_FIELDS = (
     "sku",
     "quantity",
     "unit_price",
+    "discount",
     "tax_rate",
+    "tax_exempt",
+    "tax_note",
     "net",
     "tax",
     "total",

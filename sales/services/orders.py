@@ -16,7 +16,9 @@ from django.utils import timezone
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from backoffice.history import save_with_reason
-from inventory.models import ProductStatus, ProductVariant, StockLevel, Warehouse
+from backoffice.money import AmountInvalid, fits_currency, precision_phrase
+from backoffice.selectors import store_settings
+from inventory.models import ProductStatus, ProductVariant, StockLevel, TaxClass, Warehouse
 from inventory.services import stock_allocate, stock_levels_lock, stock_release, stock_ship
 from reporting.rollups import refresh_after_commit, refresh_order_after_commit
 from sales.models import (
@@ -38,7 +40,7 @@ from sales.models import (
 )
 from sales.services.documents import credit_note_cancel_invoice
 from sales.services.links import payment_links_withdraw
-from sales.services.pricing import ZERO, line_amounts, shipping_amounts
+from sales.services.pricing import ZERO, line_amounts, money, shipping_amounts
 from sales.services.timeline import order_event_record
 
 
@@ -81,20 +83,56 @@ def _require_status(order: Order, *allowed: str, doing: str) -> None:
         raise OrderStateError(f"Order {order.number} is {state}: it cannot be {doing}.")
 
 
-def _snapshot(line: OrderLine, variant: ProductVariant) -> None:
-    """Copy what the catalog says now onto the line: the line keeps it for good."""
+class MissingTaxClass(DomainError):
+    """Something would be sold without knowing its tax."""
+
+
+def _tax_class(product, default: TaxClass | None) -> TaxClass | None:
+    return product.tax_class if product.tax_class_id else default
+
+
+def _require_tax_classes(variants: list[ProductVariant], default: TaxClass | None) -> None:
+    untaxed = sorted({v.product.title for v in variants if _tax_class(v.product, default) is None})
+    if untaxed:
+        raise MissingTaxClass(
+            f"No tax class for {', '.join(untaxed)}: give the product a tax class (the "
+            "exempt class for untaxed goods) or set the store's default tax class under "
+            "Administration → Store settings.",
+            products=untaxed,
+        )
+
+
+def _snapshot(line: OrderLine, variant: ProductVariant, default: TaxClass | None) -> None:
+    """Copy what the catalog says now onto the line: the line keeps it for good. A product
+    without a tax class of its own is taxed at the store's default class."""
     product = variant.product
+    tax_class = _tax_class(product, default)
     line.variant = variant
     line.sku = variant.sku or ""
     line.title = product.title
     line.options = " / ".join(variant.option_values)
     line.unit_price = variant.price
-    line.tax_rate = product.tax_class.rate if product.tax_class_id else ZERO
+    line.tax_rate, line.tax_exempt = tax_class.rate, tax_class.exempt
+    line.tax_note = tax_class.invoice_note
+
+
+def _price_shipping_tax(order: Order, store) -> None:
+    """Shipping is taxed at the store's shipping tax class (the default class without one)."""
+    tax_class = store.shipping_tax_class or store.default_tax_class
+    if tax_class is None:
+        if order.shipping:
+            raise MissingTaxClass(
+                "No tax class for shipping: set the shipping (or default) tax class under "
+                "Administration → Store settings."
+            )
+        order.shipping_tax_rate, order.shipping_tax_exempt = ZERO, False
+        return
+    order.shipping_tax_rate, order.shipping_tax_exempt = tax_class.rate, tax_class.exempt
 
 
 def _price_lines(order: Order, lines: list[OrderLine]) -> None:
     """Price every line, then the order as the sum of its lines and shipping."""
-    included = order.prices_include_tax
+    included, currency = order.prices_include_tax, order.currency
     for line in lines:
         amounts = line_amounts(
             unit_price=line.unit_price,
@@ -102,11 +140,15 @@ def _price_lines(order: Order, lines: list[OrderLine]) -> None:
             discount=line.discount,
             tax_rate=line.tax_rate,
             included=included,
+            currency=currency,
         )
         line.subtotal, line.discount = amounts.subtotal, amounts.discount
         line.tax, line.total = amounts.tax, amounts.total
     shipping = shipping_amounts(
-        amount=order.shipping, tax_rate=order.shipping_tax_rate, included=included
+        amount=order.shipping,
+        tax_rate=order.shipping_tax_rate,
+        included=included,
+        currency=currency,
     )
     order.shipping_tax = shipping.tax
     order.subtotal = sum((line.subtotal for line in lines), ZERO)
@@ -132,15 +174,29 @@ def _validated(requests: list[LineRequest]) -> list[LineRequest]:
 
 def _write_lines(order: Order, requests: list[LineRequest]) -> list[OrderLine]:
     order.lines.all().delete()
+    default = store_settings().default_tax_class
+    requests = _validated(requests)
+    _require_tax_classes([request.variant for request in requests], default)
     lines = []
-    for position, request in enumerate(_validated(requests)):
+    for position, request in enumerate(requests):
         line = OrderLine(
             order=order, quantity=request.quantity, discount=request.discount, position=position
         )
-        _snapshot(line, request.variant)
+        _snapshot(line, request.variant, default)
         lines.append(line)
     _price_lines(order, lines)
     return OrderLine.objects.bulk_create(lines)
+
+
+def _shipping(amount, currency: str) -> Decimal:
+    """Shipping as typed: in the currency's units, never rounded behind anyone's back."""
+    amount = Decimal(amount)
+    if not fits_currency(amount, currency):
+        raise AmountInvalid(
+            f"Shipping of {amount} {currency} has more decimals than {currency} has: "
+            f"give it {precision_phrase(currency)}."
+        )
+    return money(amount, currency)
 
 
 # --- draft orders -----------------------------------------------------------------------------
@@ -154,28 +210,29 @@ def order_create(
     actor: Actor,
     lines: list[LineRequest] = (),
     shipping: Decimal = ZERO,
-    shipping_tax_rate: Decimal = ZERO,
     shipping_address: Address | None = None,
     billing_address: Address | None = None,
     source_reference: str = "",
     idempotency_key: str | None = None,
 ) -> Order:
-    """A draft order: priced from the catalog now, and again when it is placed."""
+    """A draft order: priced from the catalog now, and again when it is placed, in the store
+    currency and with the store's choice of prices with or without tax."""
     if not channel.active:
         raise DomainError(f"The channel {channel.name} is inactive: it takes no new orders.")
+    store = store_settings()
     order = Order(
         channel=channel,
         customer=customer,
-        currency=channel.currency,
-        prices_include_tax=settings.PRICES_INCLUDE_TAX,
-        shipping=shipping,
-        shipping_tax_rate=shipping_tax_rate,
+        currency=store.currency,
+        prices_include_tax=store.prices_include_tax,
+        shipping=_shipping(shipping, store.currency),
         shipping_address=shipping_address or customer.addresses.first(),
         billing_address=billing_address or shipping_address or customer.addresses.first(),
         source_reference=source_reference,
         idempotency_key=idempotency_key,
         number=f"new-{uuid4().hex[:24]}",  # replaced below, once the id is known
     )
+    _price_shipping_tax(order, store)
     order.skip_history_when_saving = True
     order.save()
     del order.skip_history_when_saving
@@ -204,7 +261,6 @@ def order_draft_update(
     actor: Actor,
     customer: Customer,
     shipping: Decimal,
-    shipping_tax_rate: Decimal,
     source_reference: str = "",
 ) -> Order:
     """Change a draft's customer, shipping or reference (and re-price it)."""
@@ -213,7 +269,8 @@ def order_draft_update(
     if customer.pk != order.customer_id:
         order.customer = customer
         order.shipping_address = order.billing_address = customer.addresses.first()
-    order.shipping, order.shipping_tax_rate = shipping, shipping_tax_rate
+    order.shipping = _shipping(shipping, order.currency)
+    _price_shipping_tax(order, store_settings())
     order.source_reference = source_reference
     _price_lines(order, list(order.lines.all()))
     save_with_reason(order, actor, "Draft changed")
@@ -284,12 +341,20 @@ def order_place(*, order: Order, actor: Actor) -> Order:
     lines = list(order.lines.select_related("variant__product__tax_class"))
     if not lines:
         raise DomainError(f"Order {order.number} has no lines: add what the customer buys.")
+    store = store_settings()
     for line in lines:
         _sellable(line)
-        _snapshot(line, line.variant)
+    _require_tax_classes([line.variant for line in lines], store.default_tax_class)
+    for line in lines:
+        _snapshot(line, line.variant, store.default_tax_class)
+    _price_shipping_tax(order, store)
     _price_lines(order, lines)
     OrderLine.objects.bulk_update(
-        lines, ["sku", "title", "options", "unit_price", "tax_rate", "subtotal", "tax", "total"]
+        lines,
+        [
+            *("sku", "title", "options", "unit_price"),
+            *("tax_rate", "tax_exempt", "tax_note", "subtotal", "tax", "total"),
+        ],
     )
     stock_levels_lock(variant_ids=[line.variant_id for line in lines])
     _allocate(order, lines, actor)

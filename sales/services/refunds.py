@@ -84,10 +84,13 @@ def _planned_line(line: OrderLine, request: RefundLineRequest, done: int) -> Ref
             raise DomainError("Choose the warehouse the returned units go back into.")
     # Shares of the line's total and tax counted from the first unit, so refunding a line
     # unit by unit gives back exactly its total: the roundings cancel out.
-    amount = share(line.total, done + quantity, line.quantity) - share(
-        line.total, done, line.quantity
+    currency = line.order.currency
+    amount = share(line.total, done + quantity, line.quantity, currency) - share(
+        line.total, done, line.quantity, currency
     )
-    tax = share(line.tax, done + quantity, line.quantity) - share(line.tax, done, line.quantity)
+    tax = share(line.tax, done + quantity, line.quantity, currency) - share(
+        line.tax, done, line.quantity, currency
+    )
     return RefundLine(
         line=line,
         quantity=quantity,
@@ -112,13 +115,17 @@ def _plan_lines(order: Order, requests: list[RefundLineRequest]) -> list[RefundL
 
 
 def _refund_amount(payment: Payment, amount, planned: list[RefundLine]) -> Decimal:
+    currency = payment.currency
     lines_value = sum((line.amount for line in planned), ZERO)
-    if planned and amount is not None and money(amount) != lines_value:
+    if planned and amount is not None and money(amount, currency) != lines_value:
         raise DomainError(
             f"A refund by lines gives back their value, {lines_value}; to refund another "
             "amount, refund by amount without lines."
         )
-    amount = lines_value if planned else money(amount if amount is not None else payment.refundable)
+    if not planned:
+        amount = money(amount if amount is not None else payment.refundable, currency)
+    else:
+        amount = lines_value
     if amount <= 0:
         raise DomainError(f"A refund must be above zero, not {amount}.")
     if amount > payment.refundable:

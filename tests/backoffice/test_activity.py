@@ -54,7 +54,7 @@ def accountant(db):
 
 
 @pytest.fixture
-def story(client, owner, merchant):
+def story(client, owner, merchant, store):
     """A merchant's edit in the admin, a storefront's order through the API and a system
     task's change, in that order."""
     warehouse = WarehouseFactory(code="main", is_default=True)

@@ -82,7 +82,7 @@ def merchant(db):
 
 
 @pytest.fixture
-def stocked(db):
+def stocked(store):
     """A sellable variant with stock, a channel and a customer."""
     warehouse = WarehouseFactory(code="main", is_default=True)
     variant = VariantFactory(
@@ -233,6 +233,7 @@ def test_a_management_command_records_itself_as_the_actor(db, settings, tmp_path
     assert len(written) > 50
     assert {(user, kind, name, reason) for _, user, kind, name, reason in actors(written)} == {
         (None, "System", "seed_demo", "Demo catalog"),
+        (None, "System", "seed_demo", "Demo store"),
     }
     assert {label for label, *_ in actors(written)} >= {
         "inventory.Product",
@@ -240,6 +241,7 @@ def test_a_management_command_records_itself_as_the_actor(db, settings, tmp_path
         "inventory.Category",
         "inventory.TaxClass",
         "inventory.Warehouse",
+        "backoffice.StoreSettings",
     }
 
 

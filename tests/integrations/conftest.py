@@ -28,6 +28,11 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_test_{next(_ids):06d}"
 
 
+@pytest.fixture(autouse=True)
+def _selling_store(store):
+    """Every test here sells: the store names its seller and has a default tax class."""
+
+
 @pytest.fixture
 def stripe_on(settings):
     settings.STRIPE_SECRET_KEY = SECRET_KEY

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from backoffice import exports
 from backoffice.actors import Actor
 from inventory import services
-from inventory.models import Product, ProductImage
+from inventory.models import Product, ProductImage, TaxClass
 from inventory.resources import (
     CATEGORY_COLUMNS,
     PRICE_COLUMNS,
@@ -501,8 +501,14 @@ def test_a_product_without_options_is_one_default_title_variant(catalog):
     assert (mug["Option1 Name"], mug["Option1 Value"]) == ("Title", "Default Title")
     assert (mug["Option2 Name"], mug["Option2 Value"]) == ("", "")
     assert (mug["Variant Grams"], mug["Variant Weight Unit"]) == ("680.389", "lb")  # 1.5 lb
-    assert (mug["Published"], mug["Status"], mug["Variant Taxable"]) == ("FALSE", "draft", "FALSE")
+    # No class of its own: taxed at the store's default class, as Shopify's "taxable".
+    assert (mug["Published"], mug["Status"], mug["Variant Taxable"]) == ("FALSE", "draft", "TRUE")
     assert (mug["Product Category"], mug["Cost per item"]) == ("", "4.00")
+
+    catalog["mug"].tax_class = TaxClass.objects.get(exempt=True)
+    catalog["mug"].save()
+    (mug,) = [row for row in shopify_table() if row["Handle"] == "mug"]
+    assert mug["Variant Taxable"] == "FALSE"
 
 
 def test_the_shopify_csv_read_back_is_the_catalog(catalog):

@@ -43,6 +43,7 @@ from sales.services import (
     payment_refund,
 )
 from sales.services.stripe_events import stripe_payment_succeeded
+from tests.conftest import set_store
 from tests.factories import (
     AddressFactory,
     ChannelFactory,
@@ -57,6 +58,13 @@ SHOP_TIME_ZONE = "Europe/Paris"  # not UTC: an order at 00:30 belongs to the sho
 
 
 # --- files, tasks -----------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _selling_store(store, settings):
+    """Every test here sells: the store names its seller and has a default tax class. The
+    invoices' PDFs are left for their first download: these tests count report files."""
+    settings.DOCUMENT_PDFS_AT_ISSUE = False
 
 
 @pytest.fixture(autouse=True)
@@ -202,6 +210,7 @@ def build_catalog(today: date) -> Catalog:
     standard = TaxClassFactory(name="Standard", rate=Decimal("20"))
     reduced = TaxClassFactory(name="Reduced", rate=Decimal("5.5"))
     intermediate = TaxClassFactory(name="Intermediate", rate=Decimal("10"))
+    set_store(shipping_tax_class=standard)
     catalog = Catalog(
         main=WarehouseFactory(code="main", name="Main", is_default=True),
         east=WarehouseFactory(code="east", name="East"),
@@ -284,7 +293,7 @@ def refund_lines(order: Order, variant, quantity: int, reason="-Too small", **kw
     payment_refund(payment=order.payments.get(), actor=SYSTEM, lines=[line], reason=reason)
 
 
-SHIPPING = {"shipping": Decimal("4.90"), "shipping_tax_rate": Decimal("20")}
+SHIPPING = {"shipping": Decimal("4.90")}  # taxed at the store's shipping class: 20 %
 
 # The history is played in time order, so the ledger's running balances are those of the
 # moments its rows are dated: first the days before the dashboard's 30, then its 30.
@@ -327,11 +336,11 @@ def _history_before_the_last_30_days(trading: Trading, settings) -> None:
         order_cancel(order=o["regretted"], actor=SYSTEM, reason="Refunded")
 
     # Priced with tax included; a unit returned (and restocked) after shipping.
-    settings.PRICES_INCLUDE_TAX = True
+    set_store(prices_include_tax=True)
     o["returned"] = place_order(
         c, local(d(-35), 14), c.web, [(c.book, 2, "0"), (c.tee, 1, "0")], 0, **SHIPPING
     )
-    settings.PRICES_INCLUDE_TAX = False
+    set_store(prices_include_tax=False)
     pay(o["returned"], local(d(-35), 14, 30))
     ship(o["returned"], local(d(-34), 10))
     with at(local(d(-34), 10, 30)):
@@ -378,7 +387,6 @@ def _history_of_the_last_30_days(trading: Trading) -> None:
         [(c.tee, 2, "0"), (c.mug, 1, "1.25")],
         2,
         shipping=Decimal("6.00"),
-        shipping_tax_rate=Decimal("20"),
     )
     pay(o["goodwill"], local(d(-20), 11, 20))
     # Cancelled before payment.

@@ -89,17 +89,17 @@ def test_the_figures_equal_the_orders_own_sums(trading, owner):
     )
     got = figures(owner)
     assert got["Revenue (net of refunds)"] == (
-        f"{now['net']:,.2f} EUR",
+        f"€{now['net']:,.2f}",
         change(now["net"], before["net"]),
     )
     assert got["Orders"] == (f"{now['orders']:,}", change(now["orders"], before["orders"]))
     assert got["Average order"] == (
-        f"{now['average']:,.2f} EUR",
+        f"€{now['average']:,.2f}",
         change(now["average"], before["average"]),
     )
     assert got["Units sold"] == (f"{now['units']:,}", change(now["units"], before["units"]))
     assert got["Refunds"] == (
-        f"{now['refunds']:,.2f} EUR",
+        f"€{now['refunds']:,.2f}",
         change(now["refunds"], before["refunds"]),
     )
 
@@ -126,7 +126,7 @@ def test_the_stock_and_shipping_cards_equal_the_rows_they_count(trading, owner):
     got = figures(owner)
     assert got["Orders to ship"] == (str(len(to_ship)), "")
     assert got["Low-stock rows"] == (str(len(low)), "") == ("2", "")
-    assert got["Stock value at cost"] == (f"{value:,.2f} EUR", "")
+    assert got["Stock value at cost"] == (f"€{value:,.2f}", "")
 
 
 def test_the_charts_and_top_products_equal_the_orders(trading, owner):

@@ -15,6 +15,7 @@ from backoffice.exceptions import DomainError
 from reporting.models import Frequency, ReportRun, ReportSchedule, RunStatus
 from reporting.services import next_run_after, report_schedule_save, schedules_dispatch
 from tests.concurrency import run_together
+from tests.conftest import set_store
 from tests.reporting.conftest import SYSTEM
 
 
@@ -77,8 +78,8 @@ def test_a_due_schedule_fires_once_and_moves_to_its_next_time(schedule, eager_ta
     assert ReportRun.objects.count() == 2
 
 
-def test_the_recipients_get_a_link_to_the_run_not_the_file(schedule, eager_tasks, settings):
-    settings.BACKOFFICE_BASE_URL = "https://office.example.com/"
+def test_the_recipients_get_a_link_to_the_run_not_the_file(schedule, eager_tasks):
+    set_store(public_base_url="https://office.example.com/")
     dispatch(schedule.next_run_at)
     run = ReportRun.objects.get()
     assert run.status == RunStatus.DONE

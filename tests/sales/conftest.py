@@ -11,6 +11,7 @@ from inventory.models import ProductVariant, StockLevel, StockMovement, Warehous
 from inventory.services import stock_receive
 from sales.models import Channel, Customer, Order
 from sales.services import LineRequest, order_create, order_place
+from tests.conftest import set_store
 from tests.factories import (
     AddressFactory,
     ChannelFactory,
@@ -47,12 +48,18 @@ class Shop:
         return order_place(order=self.draft(*lines, **kwargs), actor=SYSTEM)
 
 
+@pytest.fixture(autouse=True)
+def _selling_store(store):
+    """Every test here sells: the store names its seller and has a default tax class."""
+
+
 @pytest.fixture
 def shop(db) -> Shop:
     main = WarehouseFactory(code="main", is_default=True)
     east = WarehouseFactory(code="east")
     standard = TaxClassFactory(name="Standard", rate=Decimal("20"))
     reduced = TaxClassFactory(name="Reduced", rate=Decimal("5.5"))
+    set_store(shipping_tax_class=standard)
     tee = VariantFactory(
         sku="TEE-M",
         option1="M",

@@ -15,10 +15,13 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from backoffice import roles
+from backoffice.demo import seed_store_settings
 from backoffice.exceptions import DomainError
 from inventory.demo import catalog_summary, seed_demo_catalog, seed_synthetic_catalog
+from inventory.demo.catalog import seed_tax_classes
 from reporting.rollups import daily_sales_rebuild
 from sales.demo import (
     clock_at,
@@ -85,10 +88,13 @@ class Command(BaseCommand):
         if not options["no_catalog"]:
             with clock_at(opening_moment()):
                 catalog_created = seed_demo_catalog()
+        seed_store_settings({} if options["no_catalog"] else seed_tax_classes())
         if options["variants"]:
             seed_synthetic_catalog(options["variants"], self.stdout)
         with_sales = not options["no_catalog"] and not options["no_sales"]
-        sales_created = with_sales and seed_demo_sales()
+        # A year of documents: each gets its PDF at its first download, not now.
+        with override_settings(DOCUMENT_PDFS_AT_ISSUE=False):
+            sales_created = with_sales and seed_demo_sales()
         if options["orders"]:
             try:
                 seed_synthetic_orders(options["orders"], self.stdout)
