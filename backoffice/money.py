@@ -7,6 +7,7 @@ units in practice, though ISO 4217 still lists two decimals for them. The column
 three decimals, the most any currency offered as a store currency has.
 """
 
+import threading
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
@@ -133,10 +134,25 @@ def store_currency() -> str:
 # --- the model field -------------------------------------------------------------------------
 
 
+# While migrations run, the store settings table may not exist yet, and on PostgreSQL a failed
+# read would abort the migration's transaction: money columns then use their own decimals.
+_migrating = threading.Event()
+
+
+def migrations_started(**kwargs) -> None:
+    _migrating.set()
+
+
+def migrations_finished(**kwargs) -> None:
+    _migrating.clear()
+
+
 def _store_places(stored: int) -> int:
+    if _migrating.is_set():
+        return stored
     try:
         return minor_units(store_currency())
-    except DatabaseError:  # the first migration of a new database has no store settings yet
+    except DatabaseError:  # a database that was never migrated has no store settings
         return stored
 
 
