@@ -8,6 +8,7 @@ variant, of one product), else — and always for Shopify files, whose SKUs are 
 unique — by its product and option values."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.utils.text import slugify
 
@@ -170,6 +171,8 @@ class CatalogPlanner:
     def _tax_class(self, plan: ProductPlan) -> None:
         cell = plan.record.tax_class
         if cell is None:
+            if plan.record.taxable:
+                self._taxable(plan)
             return
         tax_class = self.tax_classes.get(cell.value.lower())
         if tax_class is None:
@@ -178,6 +181,36 @@ class CatalogPlanner:
             old = plan.product.tax_class if plan.product.tax_class_id else None
             plan.changes["tax_class"] = (None if plan.is_new else old, tax_class)
             plan.product.tax_class = tax_class
+
+    def _taxable(self, plan: ProductPlan) -> None:
+        """Shopify's Variant Taxable: untaxed goods take the exempt class; taxed goods keep a
+        taxed class of their own, or else have none and so take the store's default class.
+        Backoffice taxes a product as a whole: it is untaxed only when every variant is."""
+        cells = plan.record.taxable
+        taxable = any(cell.value for cell in cells)
+        if taxable and not all(cell.value for cell in cells):
+            self.outcome.notice(
+                f"{plan.record.handle}: some variants are taxable and others not; Backoffice "
+                "taxes a product as a whole, so all of them are taxed."
+            )
+        current = plan.product.tax_class if plan.product.tax_class_id else None
+        if taxable:
+            target = current if current is not None and not current.exempt else None
+        else:
+            target = self.exempt_class
+            if target is None:
+                cell = cells[0]
+                message = "is false, and no exempt tax class exists: create one first"
+                self.outcome.problem(cell.row, cell.column, cell.raw, message)
+                return
+        if target != current:
+            plan.changes["tax_class"] = (None if plan.is_new else current, target)
+            plan.product.tax_class = target
+
+    @cached_property
+    def exempt_class(self) -> TaxClass | None:
+        exempt = [t for t in self.tax_classes.values() if t.exempt]
+        return min(exempt, key=lambda t: t.pk) if exempt else None
 
     # --- variants ----------------------------------------------------------------------------
 

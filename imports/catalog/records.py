@@ -72,6 +72,7 @@ class ProductRecord:
     category: tuple[str, object] | None = None
     category_cell: Cell | None = None
     tax_class: Cell | None = None
+    taxable: list[Cell] = field(default_factory=list)  # Shopify's Variant Taxable, per row
     variants: list[VariantRecord] = field(default_factory=list)
     images: list[ImageRecord] = field(default_factory=list)
     invalid: bool = False

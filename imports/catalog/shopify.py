@@ -69,13 +69,13 @@ KNOWN_UNUSED = {
     "Image Src",
     "Image Position",
     "Image Alt Text",
+    "Variant Taxable",
     *OPTION_VALUE_COLUMNS,
 }
 IGNORED_QUIETLY = {
     "Variant Inventory Tracker",
     "Variant Fulfillment Service",
     "Variant Requires Shipping",
-    "Variant Taxable",
     "Variant Tax Code",
     "Gift Card",
     "Variant Image",
@@ -163,6 +163,7 @@ def _row(record: ProductRecord, raw: dict, row: int, outcome: Outcome) -> None:
     merge_product_cells(record, product_cells, outcome)
     if any((raw.get(c) or "").strip() for c in VARIANT_MARKERS):
         record.variants.append(_variant(raw, row, options, outcome))
+        _taxable(record, raw, row, outcome)
     src = (raw.get("Image Src") or "").strip()
     if src:
         record.images.append(_image(raw, row, src, outcome))
@@ -181,6 +182,16 @@ def _variant(raw: dict, row: int, options: tuple, outcome: Outcome) -> VariantRe
     )
     _weight(variant, raw, row, outcome)
     return variant
+
+
+def _taxable(record: ProductRecord, raw: dict, row: int, outcome: Outcome) -> None:
+    text = (raw.get("Variant Taxable") or "").strip()
+    if not text:
+        return
+    try:
+        record.taxable.append(Cell(values.boolean(text), row, "Variant Taxable", text))
+    except values.BadValue as error:
+        outcome.problem(row, "Variant Taxable", text, str(error))
 
 
 def _weight(variant: VariantRecord, raw: dict, row: int, outcome: Outcome) -> None:

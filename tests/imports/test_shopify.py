@@ -4,9 +4,19 @@ apostrophes, weights in four units, categories from a path or a type, shared SKU
 
 from decimal import Decimal
 
+from backoffice.actors import Actor
 from imports.models import ImportItem
-from inventory.models import Category, Product, ProductImage, ProductVariant, StockLevel
-from tests.imports.conftest import csv_bytes, imported, preview
+from imports.revert import import_revert
+from inventory.models import (
+    Category,
+    Product,
+    ProductImage,
+    ProductVariant,
+    StockLevel,
+    TaxClass,
+)
+from tests.factories import ProductFactory, TaxClassFactory, VariantFactory
+from tests.imports.conftest import csv_bytes, imported, preview, problems
 
 NEW_HEADER = [
     "Handle", "Title", "Body (HTML)", "Vendor", "Product Category", "Type", "Tags",
@@ -204,4 +214,67 @@ def test_a_variant_row_of_another_product_in_between_is_refused(merchant):
             "message": "rows of this product must follow row 2",
         }
     ]
+    assert Product.objects.count() == 0
+
+
+def taxable_export(*products: tuple[str, list[str]]) -> bytes:
+    """One product per (handle, [Variant Taxable of each variant])."""
+    return csv_bytes(rows(
+        NEW_HEADER,
+        *(
+            {
+                "Handle": handle, "Title": handle.title(), "Option1 Name": "Size",
+                "Option1 Value": f"S{number}", "Variant Price": "10.00",
+                "Variant Taxable": taxable, "Status": "active",
+            }
+            for handle, taxables in products
+            for number, taxable in enumerate(taxables)
+        ),
+    ))  # fmt: skip
+
+
+def test_variant_taxable_false_is_the_exempt_class_and_true_the_default(merchant):
+    exempt = TaxClass.objects.get(exempt=True)
+    reduced = TaxClassFactory(name="Reduced", rate=Decimal("5.5"))
+    kept = ProductFactory(handle="kept", tax_class=reduced)
+    VariantFactory(product=kept, option1="S0", price=Decimal("10.00"))
+    was_exempt = ProductFactory(handle="was-exempt", tax_class=exempt)
+    VariantFactory(product=was_exempt, option1="S0", price=Decimal("10.00"))
+    content = taxable_export(
+        ("book", ["false", "FALSE"]),
+        ("tee", ["true"]),
+        ("kept", ["true"]),
+        ("was-exempt", ["TRUE"]),
+        ("mixed", ["true", "false"]),
+    )
+    batch = imported(merchant, content, kind="shopify")
+
+    classes = dict(Product.objects.values_list("handle", "tax_class__name"))
+    assert classes == {
+        "book": exempt.name,  # untaxed goods: the exempt class, chosen, never "no class"
+        "tee": None,  # taxed at the store's default class
+        "kept": "Reduced",  # a taxed class of its own stays
+        "was-exempt": None,  # taxable now: back to the default class
+        "mixed": None,  # taxed as a whole
+    }
+    assert (
+        "mixed: some variants are taxable and others not; Backoffice taxes a product as a "
+        "whole, so all of them are taxed."
+    ) in batch.preview["notices"]
+    assert "Variant Taxable" not in " ".join(batch.preview["notices"])
+    again = imported(merchant, content, kind="shopify")
+    assert again.preview["counts"]["changed"] == 0
+
+    import_revert(batch=batch, actor=Actor.for_user(merchant))
+    assert Product.objects.get(handle="was-exempt").tax_class == exempt
+    assert not Product.objects.filter(handle="book").exists()
+
+
+def test_variant_taxable_false_without_an_exempt_class_is_refused_and_writes_nothing(merchant):
+    TaxClass.objects.filter(exempt=True).delete()
+    batch = preview(merchant, taxable_export(("book", ["false"]), ("zine", ["maybe"])), "shopify")
+    found = sorted(problems(batch))
+    message = "is false, and no exempt tax class exists: create one first"
+    assert found[0] == (2, "Variant Taxable", "false", message)
+    assert (len(found), found[1][:3]) == (2, (3, "Variant Taxable", "maybe"))
     assert Product.objects.count() == 0
