@@ -1,6 +1,7 @@
 """Forms for the order actions in the admin. They collect input; the services decide."""
 
 from django import forms
+from django.core.validators import DecimalValidator
 from unfold.widgets import (
     UnfoldAdminDecimalFieldWidget,
     UnfoldAdminIntegerFieldWidget,
@@ -10,6 +11,7 @@ from unfold.widgets import (
     UnfoldBooleanWidget,
 )
 
+from backoffice.money import MONEY_DIGITS, MONEY_PLACES, minor_units
 from inventory.models import Warehouse
 from sales.models import LineAllocation, NoteVisibility, Order, Payment, PaymentStatus
 
@@ -96,16 +98,23 @@ class FulfilForm(LineQuantitiesMixin, ConfirmForm):
 
 
 class RefundForm(LineQuantitiesMixin, ConfirmForm):
+    """What to refund, chosen explicitly: an amount, units of lines, or the whole rest of the
+    payment. A form with nothing chosen refunds nothing."""
+
     payment = forms.ModelChoiceField(
         queryset=Payment.objects.none(), widget=UnfoldAdminSelectWidget
+    )
+    whole_payment = forms.BooleanField(
+        label="Refund the whole payment",
+        required=False,
+        widget=UnfoldBooleanWidget,
+        help_text="Everything of the payment not refunded yet. Units not shipped are cancelled.",
     )
     amount = forms.DecimalField(
         required=False,
         min_value=0,
-        decimal_places=2,
         widget=UnfoldAdminDecimalFieldWidget,
-        help_text="Leave empty and give quantities below to refund lines; leave everything "
-        "empty to refund the rest of the payment.",
+        help_text="Or an amount, without units; or give quantities below to refund lines.",
     )
     restock = forms.BooleanField(
         required=False,
@@ -125,13 +134,33 @@ class RefundForm(LineQuantitiesMixin, ConfirmForm):
         payments = order.payments.filter(status=PaymentStatus.SUCCEEDED)
         self.fields["payment"].queryset = payments
         self.fields["payment"].initial = payments.first()
+        # An amount has at most the order currency's decimals (none for yen).
+        places = minor_units(order.currency)
+        self.fields["amount"].decimal_places = places
+        self.fields["amount"].validators.append(
+            DecimalValidator(MONEY_DIGITS - MONEY_PLACES + places, places)
+        )
         refundable = [line for line in order.lines.all() if line.quantity > line.quantity_refunded]
         self.add_line_fields(refundable, "to refund")
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("amount") is not None and self.line_quantities():
+        chosen = [
+            name
+            for name, given in (
+                ("the whole payment", cleaned.get("whole_payment")),
+                ("an amount", cleaned.get("amount") is not None),
+                ("units of lines", bool(self.line_quantities())),
+            )
+            if given
+        ]
+        if not chosen and not self.errors:
             raise forms.ValidationError(
-                "Refund either an amount or lines: a refund by lines gives back their value."
+                "Choose what to refund: the whole payment, an amount, or units of lines."
+            )
+        if len(chosen) > 1:
+            raise forms.ValidationError(
+                f"Refund one of {' or '.join(chosen)}: a refund by lines gives back their "
+                "value, and the whole payment is everything left."
             )
         return cleaned

@@ -30,37 +30,52 @@ def order_summary(order: Order) -> list[tuple[str, object]]:
     ]
 
 
-def order_action(form_class, title: str, submit: str, run, explanation="", available=None):
+def order_action(
+    form_class, title: str, submit: str, run, explanation="", available=None, confirm=None
+):
     """A detail action of the order admin: `run(order, form, actor)` returns the success
-    message. `explanation` may be a function of the order; when `available()` is false the
-    page only explains (no button to press)."""
+    message. `explanation` may be a function of the order; when `available(order)` is false the
+    page only explains (no button to press). With `confirm(order, form)` (the lines that say
+    what will happen), a valid form first shows a page to confirm, and runs only from there."""
 
     def view(model_admin, request, object_id):
         order = get_object_or_404(Order.objects.select_related("customer", "channel"), pk=object_id)
-        usable = available() if available else True
+        usable = available(order) if available else True
         form = form_class(order, request.POST if request.method == "POST" and usable else None)
         result = {}
+        confirming = confirm is not None and "confirmed" not in request.POST
         if form.is_bound and form.is_valid():
             actor = actor_of(request)
-            if report_domain_errors(
+            if confirming:
+                if report_domain_errors(request, lambda: result.update(lines=confirm(order, form))):
+                    return _page(request, model_admin, order, form, title, submit, result)
+            elif report_domain_errors(
                 request, lambda: result.update(message=run(order, form, actor))
             ):
                 messages.success(request, result["message"])
                 return redirect(reverse("admin:sales_order_change", args=[order.pk]))
         text = explanation(order) if callable(explanation) else explanation
-        context = {
-            **model_admin.admin_site.each_context(request),
-            "opts": model_admin.model._meta,
-            "title": f"{title} — {order.number}",
-            "form": form,
-            "summary": order_summary(order),
-            "explanation": text,
-            "submit_label": submit if usable else "",
-            "cancel_url": reverse("admin:sales_order_change", args=[order.pk]),
-        }
-        return TemplateResponse(request, "backoffice/action_form.html", context)
+        return _page(request, model_admin, order, form, title, submit if usable else "", text)
 
     return view
+
+
+def _page(request, model_admin, order, form, title, submit, explained):
+    """The action's page: its form, or (`explained` a dict of lines) the confirmation of what
+    the valid form will do, with the form's values carried along hidden."""
+    confirmation = explained.get("lines") if isinstance(explained, dict) else None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "title": f"{title} — {order.number}",
+        "form": form,
+        "summary": order_summary(order),
+        "explanation": "" if confirmation else explained,
+        "confirmation": confirmation,
+        "submit_label": f"Confirm: {submit.lower()}" if confirmation else submit,
+        "cancel_url": reverse("admin:sales_order_change", args=[order.pk]),
+    }
+    return TemplateResponse(request, "backoffice/action_form.html", context)
 
 
 def place(order, form, actor):
@@ -108,6 +123,13 @@ def fulfil(order, form, actor):
     return f"Shipped {units} unit(s) of {order.number} from {fulfillment.warehouse.code}."
 
 
+def fulfil_explanation(order) -> str:
+    return (
+        services.why_nothing_ships(order)
+        or "Leave the quantities empty to ship everything waiting in the warehouse."
+    )
+
+
 def issue_invoice(order, form, actor):
     invoice = services.invoice_issue(order=order, actor=actor)
     return f"Invoice {invoice.number} issued for {order.number}."
@@ -115,8 +137,21 @@ def issue_invoice(order, form, actor):
 
 def refund(order, form, actor):
     data = form.cleaned_data
+    done = services.payment_refund(
+        payment=data["payment"],
+        actor=actor,
+        amount=data["amount"],
+        lines=_refund_requests(order, form),
+        reason=data["reason"],
+    )
+    note = f", credit note {done.credit_note.number}" if hasattr(done, "credit_note") else ""
+    return f"Refunded {done.amount} {done.currency} on {order.number}{note}."
+
+
+def _refund_requests(order, form) -> list:
+    data = form.cleaned_data
     lines = {line.pk: line for line in form.lines}
-    requests = [
+    return [
         services.RefundLineRequest(
             line=lines[line_id],
             quantity=quantity,
@@ -125,24 +160,29 @@ def refund(order, form, actor):
         )
         for line_id, quantity in form.line_quantities().items()
     ]
-    done = services.payment_refund(
-        payment=data["payment"],
-        actor=actor,
-        amount=data["amount"],
-        lines=requests,
-        reason=data["reason"],
+
+
+def refund_confirmation(order, form) -> list[str]:
+    data = form.cleaned_data
+    preview = services.refund_preview(
+        payment=data["payment"], amount=data["amount"], lines=_refund_requests(order, form)
     )
-    note = f", credit note {done.credit_note.number}" if hasattr(done, "credit_note") else ""
-    return f"Refunded {done.amount} {done.currency} on {order.number}{note}."
+    amount = format_money(preview.amount, preview.currency)
+    lines = [f"Refund {amount} of the payment."]
+    if preview.pending_at_stripe:
+        lines.append("Stripe is asked to refund it; what follows happens once Stripe confirms.")
+    return [*lines, preview.credit_note, *preview.stock]
 
 
 def refund_explanation(order) -> str:
     if order.amount_paid - order.amount_refunded <= 0:
         return "Nothing has been paid on this order, or all of it is refunded already."
     return (
-        "Units not shipped yet are cancelled and their stock released; shipped units that come "
-        "back go into stock when “restock” is ticked. A credit note is issued against the "
-        "order's invoice (issued first if the order has none)."
+        "Choose the whole payment, an amount, or units of lines. Units not shipped yet are "
+        "cancelled and their stock released; shipped units that come back go into stock when "
+        "“restock” is ticked. A credit note is issued against the order's invoice (issued "
+        "first if the order has none). The next page shows what will happen before anything "
+        "does."
     )
 
 
@@ -177,14 +217,15 @@ VIEWS = {
         "Create payment link",
         send_payment_link,
         payment_link_explanation,
-        available=stripe_client.is_enabled,
+        available=lambda order: stripe_client.is_enabled(),
     ),
     "fulfil": order_action(
         forms.FulfilForm,
         "Ship",
         "Ship",
         fulfil,
-        "Leave the quantities empty to ship everything waiting in the warehouse.",
+        fulfil_explanation,
+        available=lambda order: not services.why_nothing_ships(order),
     ),
     "issue_invoice": order_action(
         forms.ConfirmForm,
@@ -194,7 +235,14 @@ VIEWS = {
         "Issues the invoice with the next number of the year's series. An issued invoice "
         "never changes: refunds issue credit notes against it.",
     ),
-    "refund": order_action(forms.RefundForm, "Refund", "Refund", refund, refund_explanation),
+    "refund": order_action(
+        forms.RefundForm,
+        "Refund",
+        "Refund",
+        refund,
+        refund_explanation,
+        confirm=refund_confirmation,
+    ),
     "cancel": order_action(
         forms.CancelForm,
         "Cancel order",

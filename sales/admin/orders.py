@@ -77,7 +77,7 @@ def _fitting_actions(order: Order) -> set[str]:
     if hasattr(order, "invoice"):
         fitting.discard("issue_invoice")
         fitting |= INVOICE_ACTIONS
-    if order.fulfilment_status == "fulfilled":
+    if services.why_nothing_ships(order):
         fitting.discard("fulfil")
     if order.fulfilment_status != "unfulfilled" or order.amount_paid > order.amount_refunded:
         fitting.discard("cancel")

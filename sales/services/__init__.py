@@ -15,9 +15,15 @@ from sales.services.orders import (
     order_lines_set,
     order_note_add,
     order_place,
+    why_nothing_ships,
 )
 from sales.services.payments import order_mark_paid, payment_link_create
-from sales.services.refunds import RefundLineRequest, payment_refund
+from sales.services.refunds import (
+    RefundLineRequest,
+    RefundPreview,
+    payment_refund,
+    refund_preview,
+)
 
 __all__ = [
     "LineRequest",
@@ -25,6 +31,7 @@ __all__ = [
     "OrderStateError",
     "OutOfStock",
     "RefundLineRequest",
+    "RefundPreview",
     "address_save",
     "channel_save",
     "credit_note_issue",
@@ -40,4 +47,6 @@ __all__ = [
     "order_place",
     "payment_link_create",
     "payment_refund",
+    "refund_preview",
+    "why_nothing_ships",
 ]

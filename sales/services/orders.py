@@ -456,6 +456,7 @@ def order_fulfil(
     """Ship units from one warehouse: all that waits there, or `quantities` by line id."""
     order = _locked(order)
     _require_status(order, OrderStatus.PLACED, doing="shipped")
+    _require_something_to_ship(order)
     warehouse = _warehouse(warehouse)
     plan = sorted(_shipment_plan(order, warehouse, quantities), key=lambda step: step[0].variant_id)
     stock_levels_lock(variant_ids=[line.variant_id for line, _, _ in plan])
@@ -490,6 +491,28 @@ def order_fulfil(
         actor=actor,
     )
     return fulfillment
+
+
+def why_nothing_ships(order: Order) -> str:
+    """Why nothing of the order may ship now ("" when something may). Nothing refunded ever
+    ships: refunded units are cancelled, and an order refunded in full ships nothing more."""
+    if order.payment_status == PaymentState.REFUNDED:
+        return (
+            f"Order {order.number} is refunded in full: nothing of it may ship. Take a new "
+            "order for goods that should still go out."
+        )
+    if not any(line.quantity_open for line in order.lines.all()):
+        return (
+            f"Nothing of order {order.number} is left to ship: every unit is shipped, "
+            "refunded or cancelled."
+        )
+    return ""
+
+
+def _require_something_to_ship(order: Order) -> None:
+    reason = why_nothing_ships(order)
+    if reason:
+        raise DomainError(reason)
 
 
 def _reduce_allocation(allocation: LineAllocation, quantity: int) -> None:

@@ -20,6 +20,7 @@ from django.db.models import Sum
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from backoffice.history import save_with_reason
+from backoffice.money import format_money
 from integrations.stripe import client as stripe_client
 from inventory.models import MovementReason, Warehouse
 from inventory.services import stock_adjust, stock_levels_lock
@@ -192,13 +193,42 @@ def _payment_state(order: Order) -> str:
     return PaymentState.PAID if kept >= order.total else PaymentState.PARTIALLY_REFUNDED
 
 
-def _creditable(order: Order, invoice: Invoice, amount: Decimal) -> Decimal:
-    """How much of a refund the books must credit: what takes the money kept below what is
-    still invoiced. Refunding a payment made twice credits nothing."""
-    credited = CreditNote.objects.filter(invoice=invoice).aggregate(total=Sum("total"))["total"]
-    still_invoiced = invoice.total - (credited or ZERO)
-    kept = order.amount_paid - order.amount_refunded
-    return min(amount, max(still_invoiced - kept, ZERO))
+def _creditable(invoice: Invoice | None, invoiced: Decimal, kept: Decimal, amount) -> Decimal:
+    """How much of a refund the books must credit: what takes the money kept (after the
+    refund) below what is still invoiced. Refunding a payment made twice credits nothing."""
+    credited = ZERO
+    if invoice is not None:
+        credited = CreditNote.objects.filter(invoice=invoice).aggregate(total=Sum("total"))
+        credited = credited["total"] or ZERO
+    return min(amount, max(invoiced - credited - kept, ZERO))
+
+
+def _cancel_left_to_ship(order: Order, actor: Actor) -> int:
+    """An order refunded in full ships nothing more: its units still to ship are cancelled
+    and their stock released. Returns how many units were."""
+    lines = [
+        line
+        for line in OrderLine.objects.select_for_update().filter(order=order).order_by("pk")
+        if line.quantity_open
+    ]
+    if not lines:
+        return 0
+    stock_levels_lock(variant_ids=[line.variant_id for line in lines])
+    units = 0
+    for line in sorted(lines, key=lambda line: line.variant_id):
+        left = line.quantity_open
+        release_line_allocations(line, left, actor, order.number)
+        line.quantity_cancelled += left
+        line.save(update_fields=["quantity_cancelled"])
+        units += left
+    order_event_record(
+        order=order,
+        kind=EventKind.REFUNDED,
+        message=f"Refunded in full: {units} unit(s) not shipped are cancelled, their stock "
+        "released",
+        actor=actor,
+    )
+    return units
 
 
 def refund_settle(*, refund: Refund, actor: Actor) -> None:
@@ -210,13 +240,82 @@ def refund_settle(*, refund: Refund, actor: Actor) -> None:
     save_with_reason(payment, actor, "Refunded")
     order.amount_refunded += refund.amount
     order.payment_status = _payment_state(order)
+    if order.payment_status == PaymentState.REFUNDED:
+        _cancel_left_to_ship(order, actor)
     refresh_progress(order)
     save_with_reason(order, actor, f"Refunded {refund.amount}")
     refresh_after_commit(moment=refund.created_at, channel_id=order.channel_id)
     invoice = _invoice_of(order, actor)
-    credit = _creditable(order, invoice, refund.amount) if invoice else ZERO
+    kept = order.amount_paid - order.amount_refunded
+    credit = _creditable(invoice, invoice.total, kept, refund.amount) if invoice else ZERO
     if credit > 0:
         credit_note_issue(refund=refund, invoice=invoice, amount=credit, actor=actor)
+
+
+@dataclass(frozen=True)
+class RefundPreview:
+    """What a refund would do, for the page that asks to confirm it."""
+
+    amount: Decimal
+    currency: str
+    credit_note: str
+    stock: list[str]
+    pending_at_stripe: bool
+
+
+def _stock_effects(order: Order, planned: list[RefundLine], in_full: bool) -> list[str]:
+    effects, cancelled = [], {}
+    for item in planned:
+        line, label = item.line, item.line.sku or item.line.title
+        cancel = min(item.quantity, line.quantity_open - cancelled.get(line.pk, 0))
+        cancelled[line.pk] = cancelled.get(line.pk, 0) + cancel
+        back = item.quantity - cancel
+        if cancel:
+            effects.append(f"{cancel} × {label} not shipped yet: cancelled, stock released.")
+        if back and item.restock:
+            effects.append(f"{back} × {label} shipped: back into stock at {item.warehouse.code}.")
+        elif back:
+            effects.append(f"{back} × {label} shipped: not put back into stock.")
+    if in_full:
+        left = sum(line.quantity_open - cancelled.get(line.pk, 0) for line in order.lines.all())
+        if left:
+            effects.append(
+                f"The order is refunded in full: the {left} other unit(s) still to ship are "
+                "cancelled and their stock released."
+            )
+    return effects or ["Stock does not change."]
+
+
+def refund_preview(
+    *, payment: Payment, amount: Decimal | None = None, lines: list[RefundLineRequest] = ()
+) -> RefundPreview:
+    """What `payment_refund` with these arguments would do, refused for the same reasons;
+    writes nothing."""
+    order = payment.order
+    if payment.status != PaymentStatus.SUCCEEDED:
+        state = payment.get_status_display().lower()
+        raise DomainError(f"This payment is {state}: nothing to refund.")
+    planned = _plan_lines(order, list(lines))
+    total = _refund_amount(payment, amount, planned)
+    kept = order.amount_paid - order.amount_refunded - total
+    invoice = Invoice.objects.filter(order=order).first()
+    credit = _creditable(invoice, invoice.total if invoice else order.total, kept, total)
+    money_text = format_money(credit, order.currency)
+    if invoice is None and order.status == OrderStatus.CANCELLED:
+        note = "No credit note: the order was cancelled before it was invoiced."
+    elif credit <= 0:
+        note = "No credit note: what stays paid still covers what is invoiced."
+    elif invoice is not None:
+        note = f"A credit note of {money_text} is issued against invoice {invoice.number}."
+    else:
+        note = f"The order's invoice is issued, then a credit note of {money_text} against it."
+    return RefundPreview(
+        amount=total,
+        currency=order.currency,
+        credit_note=note,
+        stock=_stock_effects(order, planned, in_full=kept <= 0),
+        pending_at_stripe=payment.provider == PaymentProvider.STRIPE,
+    )
 
 
 @transaction.atomic

@@ -322,7 +322,8 @@ def test_refunding_a_stripe_payment_refunds_it_at_stripe(stripe_api, paid, order
         Invoice.objects.get(order=order).pk,
     )
     assert list(order.events.filter(kind=EventKind.REFUNDED).values_list("message", flat=True)) == [
-        "Refunded 60.95 EUR: Changed their mind"
+        "Refunded in full: 3 unit(s) not shipped are cancelled, their stock released",
+        "Refunded 60.95 EUR: Changed their mind",
     ]
 
 

@@ -52,6 +52,9 @@ def at(timestamp: int) -> datetime:
     return datetime.fromtimestamp(timestamp, tz=UTC)
 
 
+FULL_REFUND_CANCELS = "Refunded in full: 3 unit(s) not shipped are cancelled, their stock released"
+
+
 def timeline(order, *kinds) -> list[tuple[str, str]]:
     events = OrderEvent.objects.filter(order=order).order_by("id")
     if kinds:
@@ -746,6 +749,7 @@ def test_refund_updated_to_succeeded_settles_the_pending_refund(
     )
     assert timeline(order, EventKind.REFUNDED, EventKind.REFUND_UPDATED) == [
         (EventKind.REFUNDED, "Refunded 60.95 EUR (pending at Stripe): Returned"),
+        (EventKind.REFUNDED, FULL_REFUND_CANCELS),
         (EventKind.REFUND_UPDATED, "Stripe refund of 60.95 EUR succeeded"),
     ]
 
@@ -912,8 +916,9 @@ def test_charge_refunded_for_a_payment_not_recorded_yet_records_the_payment_firs
         Decimal("60.95"),
     )
     assert CreditNote.objects.get(refund=made).total == Decimal("60.95")
-    assert [kind for kind, _ in timeline(order, *EventKind.values)][-4:] == [
+    assert [kind for kind, _ in timeline(order, *EventKind.values)][-5:] == [
         EventKind.PAID,
+        EventKind.REFUNDED,  # in full: the units not shipped are cancelled
         EventKind.INVOICED,
         EventKind.CREDIT_NOTE,
         EventKind.REFUND_UPDATED,

@@ -125,15 +125,22 @@ def test_a_merchant_takes_an_order_from_draft_to_refund(client, merchant, shop):
     )
     assert shipped.status_code == 302
     tee_line = order.lines.get(sku="TEE-M")
-    refunded = client.post(
-        f"{base}/refund/",
-        {
-            "payment": order.payments.get().pk,
-            f"line_{tee_line.pk}": "1",
-            "restock": "on",
-            "reason": "Damaged in transit",
-        },
-    )
+    refund_form = {
+        "payment": order.payments.get().pk,
+        f"line_{tee_line.pk}": "1",
+        "restock": "on",
+        "reason": "Damaged in transit",
+    }
+    before = books()
+    confirming = client.post(f"{base}/refund/", refund_form)
+    assert confirming.status_code == 200
+    assert confirming.context["confirmation"] == [
+        "Refund €23.88 of the payment.",
+        "The order's invoice is issued, then a credit note of €23.88 against it.",
+        "1 × TEE-M shipped: back into stock at main.",
+    ]
+    assert books() == before  # nothing happens before the refund is confirmed
+    refunded = client.post(f"{base}/refund/", {**refund_form, "confirmed": "1"})
     assert refunded.status_code == 302
 
     order.refresh_from_db()
@@ -204,7 +211,7 @@ def test_a_refund_form_with_both_amount_and_lines_is_refused(client, merchant, h
     )
 
     assert response.status_code == 200
-    assert "Refund either an amount or lines" in response.content.decode()
+    assert "Refund one of an amount or units of lines" in response.content.decode()
     assert books() == before
 
 
