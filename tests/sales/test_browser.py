@@ -109,3 +109,33 @@ def test_merchant_sells_ships_and_the_accountant_reads_the_invoice(shop, live_se
     assert order.invoice.number in text
     assert "LIN-S" in text
     assert "€152.40" in text
+
+
+@pytest.mark.browser
+def test_merchant_refunds_a_paid_order_before_shipping_and_it_cannot_ship(
+    shop, live_server, page, tmp_path
+):
+    base = live_server.url
+    sign_in(page, base, "merchant", "shop-pass")
+    create_draft(page, base)
+    order = Order.objects.get()
+    run_action(page, base, order, "place")
+    run_action(page, base, order, "mark-paid", {"#id_reference": "TR-78"})
+
+    page.goto(f"{base}/admin/sales/order/{order.pk}/refund/")
+    page.locator("#action-form [type=submit]").click()  # nothing chosen
+    expect(page.locator("body")).to_contain_text("Choose what to refund")
+    page.locator("label[for=id_whole_payment], #id_whole_payment").first.click()
+    page.locator("#action-form [type=submit]").click()
+    confirmation = page.locator("#action-confirmation")
+    expect(confirmation).to_contain_text("Refund €152.40 of the payment.")
+    expect(confirmation).to_contain_text("the 4 other unit(s) still to ship are cancelled")
+    page.screenshot(path=str(tmp_path / "refund-confirmation.png"), full_page=True)
+    order.refresh_from_db()
+    assert order.amount_refunded == 0  # nothing until confirmed
+    page.locator("#action-form [type=submit]").click()
+    expect(page.locator("body")).to_contain_text("Refunded 152.40 EUR")
+
+    expect(page.locator(f"a[href$='/{order.pk}/fulfil/']")).to_have_count(0)
+    order.refresh_from_db()
+    assert (order.payment_status, order.amount_refunded) == ("refunded", Decimal("152.40"))
