@@ -269,6 +269,30 @@ class Warehouse(models.Model):
         return f"{self.code} — {self.name}"
 
 
+class StockLevelQuerySet(models.QuerySet):
+    """What "available" and "low stock" mean, once: the dashboard, the reports, the admin's
+    filters and the API all ask these."""
+
+    def with_available(self) -> "StockLevelQuerySet":
+        """Each row with `available_n`: on hand less what orders hold."""
+        return self.annotate(available_n=F("on_hand") - F("allocated"))
+
+    def in_stock(self) -> "StockLevelQuerySet":
+        return self.filter(on_hand__gt=F("allocated"))
+
+    def out_of_stock(self) -> "StockLevelQuerySet":
+        return self.filter(on_hand__lte=F("allocated"))
+
+    def low(self) -> "StockLevelQuerySet":
+        """Rows to reorder: in an active warehouse (a closed one is restocked by nobody), with
+        a reorder point, and no more available than it — out of stock included."""
+        return self.filter(
+            warehouse__active=True,
+            reorder_point__gt=0,
+            on_hand__lte=F("allocated") + F("reorder_point"),
+        )
+
+
 class StockLevel(models.Model):
     """The current quantities of a variant in a warehouse: a cache of the ledger."""
 
@@ -281,6 +305,8 @@ class StockLevel(models.Model):
     reorder_point = models.PositiveIntegerField(default=0)
     reorder_quantity = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StockLevelQuerySet.as_manager()
 
     class Meta:
         ordering = ["variant_id", "warehouse_id"]

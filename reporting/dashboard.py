@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Sum
 from django.utils import timezone
 
 from backoffice.money import MoneyField, format_money
@@ -123,10 +123,8 @@ def top_products(today: date) -> list[dict]:
     since = timezone.make_aware(datetime.combine(today - timedelta(days=DAYS - 1), time.min))
     revenue = ExpressionWrapper(F("total") - F("tax"), output_field=MoneyField())
     rows = (
-        OrderLine.objects.filter(
-            order__placed_at__gte=since,
-            order__status__in=[OrderStatus.PLACED, OrderStatus.COMPLETED],
-        )
+        OrderLine.objects.sold()
+        .filter(order__placed_at__gte=since)
         .values("sku", "title")
         .annotate(units=Sum("quantity"), revenue=Sum(revenue))
         .order_by("-revenue")[:10]
@@ -141,11 +139,7 @@ def operations_figures() -> list[Figure]:
         order=OuterRef("pk"), quantity__gt=F("quantity_fulfilled") + F("quantity_cancelled")
     )
     to_ship = Order.objects.filter(status=OrderStatus.PLACED).filter(Exists(open_lines)).count()
-    low = (
-        StockLevel.objects.filter(reorder_point__gt=0)
-        .filter(Q(on_hand__lte=F("allocated") + F("reorder_point")))
-        .count()
-    )
+    low = StockLevel.objects.low().count()
     value = StockLevel.objects.filter(variant__cost__isnull=False).aggregate(
         value=Sum(
             F("on_hand") * F("variant__cost"),

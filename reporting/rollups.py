@@ -17,11 +17,10 @@ from django.utils import timezone
 
 from reporting.models import DailySales
 from reporting.reports.base import cents
-from sales.models import Order, OrderLine, OrderStatus, Refund, RefundStatus
+from sales.models import Order, OrderLine, Refund, RefundStatus
 
 ZERO = Decimal("0.00")
 MONEY_FIELDS = {"gross", "discounts", "tax", "shipping"}
-COUNTED = [OrderStatus.PLACED, OrderStatus.COMPLETED]
 
 
 def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -33,10 +32,10 @@ def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
 def _figures(first: date, last: date, channel_id: int | None = None) -> dict:
     """{(day, channel id): {field: value}} for the days from `first` to `last`."""
     since, until = _bounds(first, last)
-    orders = Order.objects.filter(status__in=COUNTED, placed_at__gte=since, placed_at__lt=until)
+    orders = Order.objects.sold().filter(placed_at__gte=since, placed_at__lt=until)
     refunds = Refund.objects.filter(
         status=RefundStatus.SUCCEEDED, created_at__gte=since, created_at__lt=until
-    ).filter(order__status__in=COUNTED)
+    ).filter(order__in=Order.objects.sold())
     if channel_id is not None:
         orders, refunds = (
             orders.filter(channel_id=channel_id),
@@ -111,10 +110,7 @@ def daily_sales_rebuild(first: date | None = None, last: date | None = None) -> 
     if first is None or last is None:
         DailySales.objects.all().delete()
         oldest = (
-            Order.objects.filter(status__in=COUNTED)
-            .order_by("placed_at")
-            .values_list("placed_at", flat=True)
-            .first()
+            Order.objects.sold().order_by("placed_at").values_list("placed_at", flat=True).first()
         )
         if oldest is None:
             return 0

@@ -163,16 +163,12 @@ class StockStateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         levels = StockLevel.objects.filter(variant__product=OuterRef("pk"))
-        available = levels.filter(on_hand__gt=F("allocated"))
-        low = available.filter(
-            reorder_point__gt=0, on_hand__lte=F("allocated") + F("reorder_point")
-        )
         if self.value() == "in":
-            return queryset.filter(Exists(available))
+            return queryset.filter(Exists(levels.in_stock()))
         if self.value() == "low":
-            return queryset.filter(Exists(low))
+            return queryset.filter(Exists(levels.low()))
         if self.value() == "out":
-            return queryset.filter(~Exists(available))
+            return queryset.filter(~Exists(levels.in_stock()))
         return queryset
 
 

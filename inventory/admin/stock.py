@@ -3,7 +3,6 @@ read-only ledger. Every operation is a form that calls one stock service. The st
 exported (`inventory.resources.StockResource`)."""
 
 from django.contrib import admin, messages
-from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -31,9 +30,9 @@ class AvailabilityFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "low":
-            return queryset.filter(reorder_point__gt=0, available_n__lte=F("reorder_point"))
+            return queryset.low()
         if self.value() == "out":
-            return queryset.filter(available_n__lte=0)
+            return queryset.out_of_stock()
         return queryset
 
 
@@ -102,7 +101,7 @@ class StockLevelAdmin(ImportLinkMixin, ExportAdmin):
     readonly_fields = ("variant", "warehouse", "on_hand", "allocated")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(available_n=F("on_hand") - F("allocated"))
+        return super().get_queryset(request).with_available()
 
     def has_move_stock_permission(self, request, obj=None):
         """Receiving, adjusting, counting and transferring is "changing" a stock row."""

@@ -3,22 +3,20 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, DateField, F, Q, Sum
+from django.db.models import Count, DateField, F, Sum
 from django.db.models.functions import Trunc
 
 from backoffice.money import MoneyField
 from reporting.reports.base import FINANCE, OPERATIONS, Column, Parameters, Report, cents
-from sales.models import Order, OrderLine, OrderStatus, Refund, RefundLine, RefundStatus
+from sales.models import Order, OrderLine, Refund, RefundLine, RefundStatus
 
 ZERO = Decimal("0.00")
 PERCENT = Decimal("0.0001")  # a margin share to a hundredth of a percent
 MONEY = MoneyField(max_digits=17)  # sums of many amounts
-# Orders that are sales: placed (or completed), never drafts or cancelled ones.
-SOLD = ~Q(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED])
 
 
 def sold_orders(parameters: Parameters):
-    return parameters.scope(Order.objects.filter(SOLD), "placed_at", "channel_id")
+    return parameters.scope(Order.objects.sold(), "placed_at", "channel_id")
 
 
 class SalesSummary(Report):
@@ -91,9 +89,7 @@ class SalesSummary(Report):
 
     def _refunds(self, parameters):
         refunds = parameters.scope(
-            Refund.objects.filter(status=RefundStatus.SUCCEEDED).exclude(
-                order__status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED]
-            ),
+            Refund.objects.filter(status=RefundStatus.SUCCEEDED, order__in=Order.objects.sold()),
             "created_at",
             "order__channel_id",
         )

@@ -4,7 +4,7 @@ and low stock with reorder suggestions."""
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import F, Q, Sum
+from django.db.models import Sum
 
 from inventory.models import MovementReason, StockLevel, StockMovement
 from reporting.reports.base import FINANCE, OPERATIONS, Column, Report
@@ -149,9 +149,8 @@ class LowStock(Report):
             .order_by()
         }
         low = (
-            StockLevel.objects.filter(reorder_point__gt=0, warehouse__active=True)
-            .annotate(available_n=F("on_hand") - F("allocated"))
-            .filter(Q(available_n__lte=F("reorder_point")))
+            StockLevel.objects.low()
+            .with_available()
             .select_related("variant__product", "warehouse")
             .order_by("variant__product__title", "variant__sku", "warehouse__code")
         )

@@ -24,11 +24,10 @@ from backoffice.admin import HistoryAdmin, HistoryExportAdmin, ImportLinkMixin
 from backoffice.admin_services import actor_of
 from backoffice.money import MoneyField
 from sales import services
-from sales.models import Address, Channel, Customer, Order, OrderStatus
+from sales.models import Address, Channel, Customer, Order
 from sales.resources import CustomerResource
 
 MONEY = MoneyField(max_digits=17)  # sums of many amounts
-COUNTED = Q(status__in=[OrderStatus.PLACED, OrderStatus.COMPLETED])
 
 
 @admin.register(Channel)
@@ -86,7 +85,7 @@ class CustomerOrderInline(TabularInline):
 
 
 def _per_customer(expression, output_field):
-    orders = Order.objects.filter(COUNTED, customer=OuterRef("pk")).order_by().values("customer")
+    orders = Order.objects.sold().filter(customer=OuterRef("pk")).order_by().values("customer")
     return Subquery(
         orders.annotate(value=expression).values("value")[:1], output_field=output_field
     )

@@ -36,6 +36,22 @@ class FulfilmentState(models.TextChoices):
     FULFILLED = "fulfilled", "Fulfilled"
 
 
+# Orders that count as sold: placed or completed, never drafts or cancelled ones.
+SOLD_STATUSES = (OrderStatus.PLACED, OrderStatus.COMPLETED)
+
+
+class OrderQuerySet(models.QuerySet):
+    def sold(self) -> "OrderQuerySet":
+        """Orders that count as sales, for every report, figure and list that counts them."""
+        return self.filter(status__in=SOLD_STATUSES)
+
+
+class OrderLineQuerySet(models.QuerySet):
+    def sold(self) -> "OrderLineQuerySet":
+        """Lines of orders that count as sales (`Order.objects.sold()`)."""
+        return self.filter(order__status__in=SOLD_STATUSES)
+
+
 class Order(models.Model):
     number = models.CharField(max_length=30, unique=True)
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders")
@@ -85,6 +101,7 @@ class Order(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    objects = OrderQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -146,6 +163,8 @@ class OrderLine(models.Model):
     # Refunded after shipping: sent back (and restocked, or not).
     quantity_returned = models.PositiveIntegerField(default=0)
     position = models.PositiveIntegerField(default=0)
+
+    objects = OrderLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["order_id", "position", "id"]

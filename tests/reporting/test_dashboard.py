@@ -13,11 +13,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from inventory.models import StockLevel
+from inventory.services import stock_receive
 from reporting.dashboard import dashboard_context
 from reporting.models import DailySales
+from reporting.reports import CATALOGUE, Parameters
 from reporting.rollups import daily_sales_rebuild
 from sales.models import Order, OrderLine, OrderStatus, Refund, RefundStatus
 from sales.services import LineRequest, order_create, order_place
+from tests.factories import WarehouseFactory
 from tests.reporting.conftest import SYSTEM, at, local, make_trading
 
 ZERO = Decimal("0.00")
@@ -235,3 +238,23 @@ def test_the_figures_come_from_the_cache_for_a_minute(client, owner, trading):
     with CaptureQueriesContext(connection) as cached:
         client.get("/admin/")
     assert len(cached) < computed
+
+
+def test_the_low_stock_card_counts_the_rows_of_the_low_stock_report(trading, owner):
+    """One definition of low stock: a row in a closed warehouse is restocked by nobody, so
+    neither the card nor the report counts it, nor the stock list's "low" filter."""
+    closed = WarehouseFactory(code="closed", name="Closed")
+    stock_receive(variant=trading.catalog.mug, warehouse=closed, quantity=1, actor=SYSTEM)
+    StockLevel.objects.filter(warehouse=closed).update(reorder_point=5)
+    type(closed).objects.filter(pk=closed.pk).update(active=False)  # closed since
+    cache.clear()
+    today = trading.today
+
+    report = list(CATALOGUE["low_stock"].rows(Parameters(start=today, end=today)))
+    listed = StockLevel.objects.low()
+
+    assert figures(owner)["Low-stock rows"] == (str(len(report)), "") == ("2", "")
+    assert {(row[0], row[2]) for row in report} == {
+        (level.variant.sku, level.warehouse.code) for level in listed
+    }
+    assert "closed" not in {row[2] for row in report}
