@@ -43,14 +43,19 @@ def _money(value: Decimal, currency: str) -> str:
     return format_money(value, currency)
 
 
+# Net sales as the sales summary counts them (`sales.figures`): gross - discounts - returns,
+# without tax.
+NET_SALES = Sum(F("gross") - F("discounts") - F("returns"), output_field=MoneyField(max_digits=17))
+
+
 def _sales(first: date, last: date) -> dict:
     rows = DailySales.objects.filter(day__gte=first, day__lte=last).aggregate(
-        orders=Sum("orders"), units=Sum("units"), gross=Sum("gross"), refunds=Sum("refunds")
+        orders=Sum("orders"), units=Sum("units"), net=NET_SALES, refunds=Sum("refunds")
     )
     return {
         "orders": rows["orders"] or 0,
         "units": rows["units"] or 0,
-        "gross": cents(rows["gross"]),
+        "net": cents(rows["net"]),
         "refunds": cents(rows["refunds"]),
     }
 
@@ -59,17 +64,20 @@ def sales_figures(today: date, currency: str) -> list[Figure]:
     first = today - timedelta(days=DAYS - 1)
     now = _sales(first, today)
     before = _sales(first - timedelta(days=DAYS), first - timedelta(days=1))
-    net_now, net_before = now["gross"] - now["refunds"], before["gross"] - before["refunds"]
-    aov_now = cents(now["gross"] / now["orders"]) if now["orders"] else ZERO
-    aov_before = cents(before["gross"] / before["orders"]) if before["orders"] else ZERO
+    aov_now = cents(now["net"] / now["orders"]) if now["orders"] else ZERO
+    aov_before = cents(before["net"] / before["orders"]) if before["orders"] else ZERO
     return [
-        Figure("Revenue (net of refunds)", _money(net_now, currency), _change(net_now, net_before)),
+        Figure(
+            "Net sales (without tax)",
+            _money(now["net"], currency),
+            _change(now["net"], before["net"]),
+        ),
         Figure(
             "Orders",
             f"{now['orders']:,}",
             _change(Decimal(now["orders"]), Decimal(before["orders"])),
         ),
-        Figure("Average order", _money(aov_now, currency), _change(aov_now, aov_before)),
+        Figure("Average net sale", _money(aov_now, currency), _change(aov_now, aov_before)),
         Figure(
             "Units sold",
             f"{now['units']:,}",
@@ -87,14 +95,14 @@ def revenue_by_day(today: date) -> dict:
     for row in (
         DailySales.objects.filter(day__gte=first, day__lte=today)
         .values("day")
-        .annotate(gross=Sum("gross"), refunds=Sum("refunds"))
+        .annotate(net=NET_SALES)
         .order_by()
     ):
-        by_day[row["day"]] = cents(row["gross"]) - cents(row["refunds"])
+        by_day[row["day"]] = cents(row["net"])
     days = [first + timedelta(days=n) for n in range(DAYS)]
     return {
         "labels": [f"{day:%d %b}" for day in days],
-        "datasets": [{"label": "Revenue", "data": [float(by_day[day]) for day in days]}],
+        "datasets": [{"label": "Net sales", "data": [float(by_day[day]) for day in days]}],
     }
 
 
@@ -104,17 +112,12 @@ def revenue_by_channel(today: date) -> dict:
     rows = (
         DailySales.objects.filter(day__gte=first, day__lte=today)
         .values("channel_id")
-        .annotate(gross=Sum("gross"), refunds=Sum("refunds"))
+        .annotate(net=NET_SALES)
         .order_by("channel_id")
     )
     return {
         "labels": [names.get(row["channel_id"], "?") for row in rows],
-        "datasets": [
-            {
-                "label": "Revenue",
-                "data": [float(cents(r["gross"]) - cents(r["refunds"])) for r in rows],
-            }
-        ],
+        "datasets": [{"label": "Net sales", "data": [float(cents(r["net"])) for r in rows]}],
     }
 
 

@@ -113,11 +113,13 @@ class DailySales(models.Model):
     currency = models.CharField(max_length=3)
     orders = models.PositiveIntegerField(default=0)
     units = models.PositiveIntegerField(default=0)
-    gross = MoneyField(default=0, help_text="Order totals, with tax.")
-    discounts = MoneyField(default=0)
-    tax = MoneyField(default=0)
-    shipping = MoneyField(default=0)
-    refunds = MoneyField(default=0)
+    # The retail breakdown of `sales.figures`: net sales = gross - discounts - returns.
+    gross = MoneyField(default=0, help_text="Gross sales: before discounts, without tax.")
+    discounts = MoneyField(default=0, help_text="Without tax.")
+    returns = MoneyField(default=0, help_text="Refunds without their tax.")
+    tax = MoneyField(default=0, help_text="Tax charged less tax refunded.")
+    shipping = MoneyField(default=0, help_text="Without tax.")
+    refunds = MoneyField(default=0, help_text="Money given back, with tax.")
 
     class Meta:
         verbose_name_plural = "daily sales"
@@ -129,6 +131,10 @@ class DailySales(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.channel_id}"
+
+    @property
+    def net_sales(self):
+        return self.gross - self.discounts - self.returns
 
     @property
     def net(self):

@@ -11,16 +11,16 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, DateField, Sum
+from django.db.models import DateField
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
 from reporting.models import DailySales
 from reporting.reports.base import cents
-from sales.models import Order, OrderLine, Refund, RefundStatus
+from sales import figures
+from sales.models import Order, OrderLine, RefundStatus
 
 ZERO = Decimal("0.00")
-MONEY_FIELDS = {"gross", "discounts", "tax", "shipping"}
 
 
 def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -30,65 +30,64 @@ def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
 
 
 def _figures(first: date, last: date, channel_id: int | None = None) -> dict:
-    """{(day, channel id): {field: value}} for the days from `first` to `last`."""
+    """{(day, channel id): Breakdown} for the days from `first` to `last`, summed as the
+    sales summary sums them (`sales.figures`)."""
     since, until = _bounds(first, last)
-    orders = Order.objects.sold().filter(placed_at__gte=since, placed_at__lt=until)
-    refunds = Refund.objects.filter(
-        status=RefundStatus.SUCCEEDED, created_at__gte=since, created_at__lt=until
-    ).filter(order__in=Order.objects.sold())
+    orders = figures.sold_orders().filter(placed_at__gte=since, placed_at__lt=until)
+    refunds = figures.refunds_of_sales().filter(created_at__gte=since, created_at__lt=until)
     if channel_id is not None:
         orders, refunds = (
             orders.filter(channel_id=channel_id),
             refunds.filter(order__channel_id=channel_id),
         )
+    table: dict[tuple, figures.Breakdown] = defaultdict(figures.Breakdown)
+    currencies: dict[tuple, str] = {}
     day = Trunc("placed_at", "day", output_field=DateField())
-    table = defaultdict(dict)
-    for row in (
-        orders.annotate(day=day)
-        .values("day", "channel_id", "currency")
-        .annotate(
-            orders=Count("pk"),
-            gross=Sum("total"),
-            discounts=Sum("discount"),
-            tax=Sum("tax"),
-            shipping=Sum("shipping"),
-        )
-        .order_by()
+    for row in figures.order_sums(
+        orders.annotate(day=day).values("day", "channel_id", "currency").order_by()
     ):
-        key = (row.pop("day"), row.pop("channel_id"))
-        table[key].update({k: cents(v) if k in MONEY_FIELDS else v for k, v in row.items()})
-    for row in (
+        key = (row["day"], row["channel_id"])
+        cells, currencies[key] = table[key], row["currency"]
+        cells.orders += row["orders"]
+        cells.order_tax += cents(row["order_tax"])
+        cells.shipping += cents(row["shipping"])
+    line_day = Trunc("order__placed_at", "day", output_field=DateField())
+    for row in figures.line_sums(
         OrderLine.objects.filter(order__in=orders)
-        .annotate(day=Trunc("order__placed_at", "day", output_field=DateField()))
+        .annotate(day=line_day)
         .values("day", "order__channel_id")
-        .annotate(units=Sum("quantity"))
-        .order_by()
-    ):
-        table[(row["day"], row["order__channel_id"])]["units"] = row["units"]
-    for row in (
-        refunds.annotate(day=Trunc("created_at", "day", output_field=DateField()))
-        .values("day", "order__channel_id", "order__currency")
-        .annotate(refunds=Sum("amount"))
         .order_by()
     ):
         cells = table[(row["day"], row["order__channel_id"])]
-        cells["refunds"] = cents(row["refunds"])
-        cells.setdefault("currency", row["order__currency"])
-    return table
+        cells.units = row["units"]
+        cells.lines_net, cells.discounts = cents(row["lines_net"]), cents(row["discounts"])
+    refund_day = Trunc("created_at", "day", output_field=DateField())
+    for row in figures.refund_sums(
+        refunds.annotate(day=refund_day)
+        .values("day", "order__channel_id", "order__currency")
+        .order_by()
+    ):
+        key = (row["day"], row["order__channel_id"])
+        cells = table[key]
+        cells.refunds, cells.refund_tax = cents(row["refunds"]), cents(row["refund_tax"])
+        currencies.setdefault(key, row["order__currency"])
+    return {key: (cells, currencies.get(key, "")) for key, cells in table.items()}
 
 
-def _row(day: date, channel_id: int, cells: dict) -> DailySales:
+def _row(day: date, channel_id: int, found: tuple | None) -> DailySales:
+    cells, currency = found or (figures.Breakdown(), "")
     return DailySales(
         day=day,
         channel_id=channel_id,
-        currency=cells.get("currency", ""),
-        orders=cells.get("orders", 0),
-        units=cells.get("units", 0),
-        gross=cells.get("gross", ZERO),
-        discounts=cells.get("discounts", ZERO),
-        tax=cells.get("tax", ZERO),
-        shipping=cells.get("shipping", ZERO),
-        refunds=cells.get("refunds", ZERO),
+        currency=currency,
+        orders=cells.orders,
+        units=cells.units,
+        gross=cells.gross_sales,
+        discounts=cells.discounts,
+        returns=cells.returns,
+        tax=cells.tax,
+        shipping=cells.shipping,
+        refunds=cells.refunds,
     )
 
 
@@ -97,8 +96,8 @@ def daily_sales_refresh(*, day: date, channel_id: int) -> None:
     """Recount one day of one channel (locking its row, so concurrent refreshes queue)."""
     DailySales.objects.get_or_create(day=day, channel_id=channel_id, defaults={"currency": ""})
     row = DailySales.objects.select_for_update().get(day=day, channel_id=channel_id)
-    cells = _figures(day, day, channel_id).get((day, channel_id), {})
-    fresh = _row(day, channel_id, cells)
+    found = _figures(day, day, channel_id).get((day, channel_id))
+    fresh = _row(day, channel_id, found)
     fresh.pk, fresh.currency = row.pk, fresh.currency or row.currency
     fresh.save()
 

@@ -1,7 +1,8 @@
 """Reports as files: xlsx in openpyxl's write-only mode (rows stream to disk, memory stays
-flat) with typed cells, a styled frozen header, an autofilter, a totals row and a sheet of
-parameters; or csv in UTF-8. Text that a spreadsheet would run as a formula is escaped in
-both. An export (a report with `totals_row = False`) is a plain table: no totals row, so the
+flat) with typed cells, a styled frozen header, an autofilter, a totals row, columns as wide as
+their content, a landscape print fitted to the page's width with the header on every page, and
+a sheet of parameters; or csv in UTF-8. Text that a spreadsheet would run as a formula is a
+text cell in xlsx and escaped with a leading quote in csv. An export (a report with `totals_row = False`) is a plain table: no totals row, so the
 file reads back as it was written. `cell_value` and `cell_text` are what every export uses
 for one cell, in a spreadsheet and in a text file."""
 
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import chain, islice
 
 from django.utils import timezone
 from openpyxl import Workbook
@@ -25,6 +27,8 @@ from reporting.reports.base import Column, Parameters, Report
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 5000
+MEASURED_ROWS = 1000  # the rows column widths are fitted to
+MAX_WIDTH = 60
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="4B5563")
 BOLD = Font(bold=True)
@@ -61,8 +65,22 @@ def cell_value(value):
     return value
 
 
+def _xlsx_cell(sheet, value) -> WriteOnlyCell:
+    """A cell of the workbooks written here. Text a spreadsheet would run as a formula is a
+    text cell with the spreadsheet's own hidden quote prefix: it reads as typed (`+33 6 39…`,
+    `=SUM(A1)`), is never run, not even once edited, and shows no apostrophe."""
+    if not isinstance(value, str):
+        return WriteOnlyCell(sheet, value=cell_value(value))
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = WriteOnlyCell(sheet, value=text)
+    if text.startswith(DANGEROUS_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
 def _cell(sheet, value, column: Column, font=None):
-    cell = WriteOnlyCell(sheet, value=cell_value(value))
+    cell = _xlsx_cell(sheet, value)
     if column.kind == "money":
         cell.number_format = money_format()
     elif column.kind in FORMATS:
@@ -93,15 +111,17 @@ def write_xlsx(
     book = Workbook(write_only=True)
     sheet = book.create_sheet(report.title[:31])
     columns = report.columns
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = (
-            14 if column.kind != "text" else 28
-        )
+    # A write-only sheet takes its widths before its rows: they fit the first rows.
+    rows = iter(rows)
+    first_rows = list(islice(rows, MEASURED_ROWS))
+    for index, width in enumerate(column_widths(columns, first_rows), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    _print_setup(sheet)
     sheet.freeze_panes = "A2"
     sheet.append(_header(sheet, columns))
     totals = [Decimal(0) if column.total else None for column in columns]
     count = 0
-    for row in rows:
+    for row in chain(first_rows, rows):
         sheet.append(
             [_cell(sheet, value, column) for value, column in zip(row, columns, strict=True)]
         )
@@ -124,6 +144,42 @@ def write_xlsx(
     return Written(rows=count)
 
 
+def _display_width(value, column: Column) -> int:
+    """About how many characters a cell shows."""
+    if value is None:
+        return 0
+    if column.kind == "money":
+        return len(f"{value:,.3f}") + 4  # the currency code after it
+    if column.kind in ("int", "decimal"):
+        return len(f"{value:,}")
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    if column.kind == "percent":
+        return 7
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def column_widths(columns: list[Column], rows: list[tuple]) -> list[float]:
+    """Widths that fit the header (and its filter button) and the widest of `rows`, within
+    bounds, so that dates and totals never show as ####."""
+    widths = []
+    for index, column in enumerate(columns):
+        widest = max((_display_width(row[index], column) for row in rows), default=0)
+        widths.append(min(max(len(column.title) + 4, widest + 2, 8), MAX_WIDTH))
+    return widths
+
+
+def _print_setup(sheet) -> None:
+    """Printed: landscape, the columns fitted to the page's width, the header on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+
 def _parameters_sheet(book, metadata: list[tuple[str, object]]) -> None:
     sheet = book.create_sheet("Parameters")
     sheet.column_dimensions["A"].width = 22
@@ -131,7 +187,7 @@ def _parameters_sheet(book, metadata: list[tuple[str, object]]) -> None:
     for label, value in metadata:
         name = WriteOnlyCell(sheet, value=label)
         name.font = BOLD
-        cell = WriteOnlyCell(sheet, value=cell_value(value if value is not None else ""))
+        cell = _xlsx_cell(sheet, value if value is not None else "")
         if isinstance(value, datetime):
             cell.number_format = FORMATS["datetime"]
         elif isinstance(value, date):

@@ -3,12 +3,13 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, DateField, F, Sum
+from django.db.models import DateField, F, Sum
 from django.db.models.functions import Trunc
 
 from backoffice.money import MoneyField
 from reporting.reports.base import FINANCE, OPERATIONS, Column, Parameters, Report, cents
-from sales.models import Order, OrderLine, Refund, RefundLine, RefundStatus
+from sales import figures
+from sales.models import OrderLine, RefundLine, RefundStatus
 
 ZERO = Decimal("0.00")
 PERCENT = Decimal("0.0001")  # a margin share to a hundredth of a percent
@@ -16,7 +17,7 @@ MONEY = MoneyField(max_digits=17)  # sums of many amounts
 
 
 def sold_orders(parameters: Parameters):
-    return parameters.scope(Order.objects.sold(), "placed_at", "channel_id")
+    return parameters.scope(figures.sold_orders(), "placed_at", "channel_id")
 
 
 class SalesSummary(Report):
@@ -24,83 +25,59 @@ class SalesSummary(Report):
     title = "Sales summary"
     audience = FINANCE
     description = (
-        "Orders placed in the period (drafts and cancelled orders left out) by day, week or "
-        "month and channel; refunds by the day they were made."
+        "The retail breakdown by day, week or month and channel: gross sales (before "
+        "discounts), discounts, returns (refunds) and net sales, all without tax; then "
+        "shipping without tax, tax, and the total charged less refunds. Orders count on the "
+        "day they were placed (drafts and cancelled orders left out), refunds on the day they "
+        "were made. Gross sales - discounts - returns = net sales; net sales + shipping + tax "
+        "= total."
     )
     columns = [
         Column("Period", "date"),
         Column("Channel"),
         Column("Orders", "int", total=True),
         Column("Units", "int", total=True),
-        Column("Gross", "money", total=True),
+        Column("Gross sales", "money", total=True),
         Column("Discounts", "money", total=True),
-        Column("Tax", "money", total=True),
+        Column("Returns", "money", total=True),
+        Column("Net sales", "money", total=True),
         Column("Shipping", "money", total=True),
-        Column("Refunds", "money", total=True),
-        Column("Net", "money", total=True),
+        Column("Tax", "money", total=True),
+        Column("Total", "money", total=True),
     ]
 
     def rows(self, parameters):
-        period = Trunc("placed_at", parameters.grouping, output_field=DateField())
-        table = defaultdict(lambda: [0, 0, ZERO, ZERO, ZERO, ZERO, ZERO])
+        table: dict[tuple, figures.Breakdown] = defaultdict(figures.Breakdown)
         orders = sold_orders(parameters)
-        for row in (
-            orders.annotate(period=period)
-            .values("period", "channel__name")
-            .annotate(
-                n=Count("pk"),
-                gross=Sum("total"),
-                discounts=Sum("discount"),
-                tax=Sum("tax"),
-                shipping=Sum("shipping"),
-            )
-            .order_by()
+        placed = Trunc("placed_at", parameters.grouping, output_field=DateField())
+        for row in figures.order_sums(
+            orders.annotate(period=placed).values("period", "channel__name").order_by()
         ):
             cells = table[(row["period"], row["channel__name"])]
-            cells[0] = row["n"]
-            cells[2:6] = [cents(row[name]) for name in ("gross", "discounts", "tax", "shipping")]
-        for row in (
+            cells.orders = row["orders"]
+            cells.order_tax, cells.shipping = cents(row["order_tax"]), cents(row["shipping"])
+        line_placed = Trunc("order__placed_at", parameters.grouping, output_field=DateField())
+        for row in figures.line_sums(
             OrderLine.objects.filter(order__in=orders)
-            .annotate(
-                period=Trunc("order__placed_at", parameters.grouping, output_field=DateField())
-            )
+            .annotate(period=line_placed)
             .values("period", "order__channel__name")
-            .annotate(units=Sum("quantity"))
             .order_by()
         ):
-            table[(row["period"], row["order__channel__name"])][1] = row["units"]
-        for row in self._refunds(parameters):
-            table[(row["period"], row["order__channel__name"])][6] = cents(row["amount"])
-        for (day, channel), (n, units, gross, discounts, tax, shipping, refunds) in sorted(
-            table.items()
-        ):
-            yield (
-                day,
-                channel,
-                n,
-                units,
-                gross,
-                discounts,
-                tax,
-                shipping,
-                refunds,
-                gross - refunds,
-            )
+            cells = table[(row["period"], row["order__channel__name"])]
+            cells.units = row["units"]
+            cells.lines_net, cells.discounts = cents(row["lines_net"]), cents(row["discounts"])
+        for row in figures.refund_sums(self._refunds(parameters)):
+            cells = table[(row["period"], row["order__channel__name"])]
+            cells.refunds, cells.refund_tax = cents(row["refunds"]), cents(row["refund_tax"])
+        for (day, channel), cells in sorted(table.items()):
+            money = (cells.gross_sales, cells.discounts, cells.returns, cells.net_sales)
+            money += (cells.shipping, cells.tax, cells.total)
+            yield (day, channel, cells.orders, cells.units, *(cents(value) for value in money))
 
     def _refunds(self, parameters):
-        refunds = parameters.scope(
-            Refund.objects.filter(status=RefundStatus.SUCCEEDED, order__in=Order.objects.sold()),
-            "created_at",
-            "order__channel_id",
-        )
-        return (
-            refunds.annotate(
-                period=Trunc("created_at", parameters.grouping, output_field=DateField())
-            )
-            .values("period", "order__channel__name")
-            .annotate(amount=Sum("amount"))
-            .order_by()
-        )
+        made = Trunc("created_at", parameters.grouping, output_field=DateField())
+        refunds = parameters.scope(figures.refunds_of_sales(), "created_at", "order__channel_id")
+        return refunds.annotate(period=made).values("period", "order__channel__name").order_by()
 
 
 class SalesByProduct(Report):

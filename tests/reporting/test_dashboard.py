@@ -18,7 +18,7 @@ from reporting.dashboard import dashboard_context
 from reporting.models import DailySales
 from reporting.reports import CATALOGUE, Parameters
 from reporting.rollups import daily_sales_rebuild
-from sales.models import Order, OrderLine, OrderStatus, Refund, RefundStatus
+from sales.models import CreditNote, Order, OrderLine, OrderStatus, Refund, RefundStatus
 from sales.services import LineRequest, order_create, order_place
 from tests.factories import WarehouseFactory
 from tests.reporting.conftest import SYSTEM, at, local, make_trading
@@ -39,7 +39,8 @@ def local_day(moment):
 
 
 def window_sales(first, last) -> dict:
-    """Sales of the days from `first` to `last`, from the orders and refunds themselves."""
+    """Sales of the days from `first` to `last`, from the orders and refunds themselves: net
+    sales are the lines without tax, less the refunds without the tax they gave back."""
     orders = [
         order
         for order in Order.objects.prefetch_related("lines")
@@ -48,23 +49,29 @@ def window_sales(first, last) -> dict:
         and first <= local_day(order.placed_at) <= last
     ]
     refunds = [
-        refund.amount
+        refund
         for refund in Refund.objects.select_related("order")
         if refund.status == RefundStatus.SUCCEEDED
         and refund.order.status not in NOT_SALES
         and first <= local_day(refund.created_at) <= last
     ]
-    gross = sum((order.total for order in orders), ZERO)
+    refunded = sum((refund.amount for refund in refunds), ZERO)
+    returns = refunded - sum(
+        (note.tax for note in CreditNote.objects.filter(refund__in=refunds)), ZERO
+    )
+    net = sum((order_net(order) for order in orders), ZERO) - returns
     return {
         "orders": len(orders),
         "units": sum(line.quantity for order in orders for line in order.lines.all()),
-        "gross": gross,
-        "refunds": sum(refunds, ZERO),
-        "net": gross - sum(refunds, ZERO),
-        "average": (gross / len(orders)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        if orders
-        else ZERO,
+        "gross": sum((order.total for order in orders), ZERO),
+        "refunds": refunded,
+        "net": net,
+        "average": (net / len(orders)).quantize(Decimal("0.01"), ROUND_HALF_UP) if orders else ZERO,
     }
+
+
+def order_net(order) -> Decimal:
+    return sum((line.total - line.tax for line in order.lines.all()), ZERO)
 
 
 def change(now, before) -> str:
@@ -91,12 +98,12 @@ def test_the_figures_equal_the_orders_own_sums(trading, owner):
         Decimal("19.90"),
     )
     got = figures(owner)
-    assert got["Revenue (net of refunds)"] == (
+    assert got["Net sales (without tax)"] == (
         f"€{now['net']:,.2f}",
         change(now["net"], before["net"]),
     )
     assert got["Orders"] == (f"{now['orders']:,}", change(now["orders"], before["orders"]))
-    assert got["Average order"] == (
+    assert got["Average net sale"] == (
         f"€{now['average']:,.2f}",
         change(now["average"], before["average"]),
     )
@@ -145,7 +152,7 @@ def test_the_charts_and_top_products_equal_the_orders(trading, owner):
     assert by_day["datasets"][0]["data"] == expected
     by_channel = json.loads(context["charts"]["by_channel"])
     web = window_sales(first, today)  # the stall's only sale of the window is yesterday's
-    stall_net = trading.orders["yesterday"].total
+    stall_net = order_net(trading.orders["yesterday"])
     assert dict(zip(by_channel["labels"], by_channel["datasets"][0]["data"], strict=True)) == {
         "Web shop": float(web["net"] - stall_net),
         "Market stall": float(stall_net),
@@ -170,7 +177,7 @@ def test_the_charts_and_top_products_equal_the_orders(trading, owner):
 
 def rollup() -> dict:
     """The rollup's figures by day and channel, leaving out days left with nothing."""
-    fields = ("orders", "units", "gross", "discounts", "tax", "shipping", "refunds")
+    fields = ("orders", "units", "gross", "discounts", "returns", "tax", "shipping", "refunds")
     table = {}
     for row in DailySales.objects.all():
         cells = tuple(getattr(row, name) for name in fields)

@@ -5,7 +5,7 @@ has an order placed half an hour after the shop's midnight."""
 
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.utils import timezone
@@ -59,19 +59,25 @@ def column_total(table: list[tuple], index: int):
 
 
 def expected_summary(start, end, grouping="day", channel=None) -> list[tuple]:
-    table = defaultdict(lambda: [0, 0, ZERO, ZERO, ZERO, ZERO, ZERO])
+    """The retail breakdown, summed here from the orders, their lines and the refunds."""
+    keys = ("orders", "units", "lines_net", "discounts", "tax", "shipping", "refunds", "back")
+    table = defaultdict(lambda: dict.fromkeys(keys, ZERO))
     for order in Order.objects.select_related("channel").prefetch_related("lines"):
         if order.status in NOT_SALES or not within(order.placed_at, start, end):
             continue
         if channel and order.channel_id != channel.pk:
             continue
         cells = table[(bucket(local_day(order.placed_at), grouping), order.channel.name)]
-        cells[0] += 1
-        cells[1] += sum(line.quantity for line in order.lines.all())
-        cells[2] += order.total
-        cells[3] += order.discount
-        cells[4] += order.tax
-        cells[5] += order.shipping
+        cells["orders"] += 1
+        for line in order.lines.all():
+            cells["units"] += line.quantity
+            cells["lines_net"] += line.total - line.tax
+            included = order.prices_include_tax
+            cells["discounts"] += (
+                line.discount * 100 / (100 + line.tax_rate) if included else line.discount
+            )
+        cells["tax"] += order.tax
+        cells["shipping"] += order.shipping_net
     for refund in Refund.objects.select_related("order__channel"):
         if refund.status != RefundStatus.SUCCEEDED or refund.order.status in NOT_SALES:
             continue
@@ -79,10 +85,33 @@ def expected_summary(start, end, grouping="day", channel=None) -> list[tuple]:
             continue
         if channel and refund.order.channel_id != channel.pk:
             continue
-        table[(bucket(local_day(refund.created_at), grouping), refund.order.channel.name)][6] += (
-            refund.amount
+        cells = table[(bucket(local_day(refund.created_at), grouping), refund.order.channel.name)]
+        note = CreditNote.objects.filter(refund=refund).first()
+        cells["refunds"] += refund.amount
+        cells["back"] += note.tax if note else ZERO
+    result = []
+    for key, cells in sorted(table.items()):
+        cent = Decimal("0.01")
+        discounts = cells["discounts"].quantize(cent, ROUND_HALF_UP)
+        gross = cells["lines_net"] + discounts
+        returns = cells["refunds"] - cells["back"]
+        net = gross - discounts - returns
+        tax = cells["tax"] - cells["back"]
+        result.append(
+            (
+                *key,
+                int(cells["orders"]),
+                int(cells["units"]),
+                gross,
+                discounts,
+                returns,
+                net,
+                cells["shipping"],
+                tax,
+                net + cells["shipping"] + tax,
+            )
         )
-    return [(*key, *cells, cells[2] - cells[6]) for key, cells in sorted(table.items())]
+    return result
 
 
 @pytest.mark.parametrize("grouping", ["day", "week", "month"])
@@ -92,9 +121,23 @@ def test_the_sales_summary_equals_the_orders_and_refunds(trading, grouping):
     assert got == expected_summary(start, end, grouping)
     # Anchors the expectation itself: eight sales (not the draft, not the three cancelled).
     assert column_total(got, 2) == 8
-    assert column_total(got, 4) == Decimal("409.75")
-    assert column_total(got, 8) == Decimal("69.47")
-    assert column_total(got, 9) == Decimal("340.28")
+    assert column_total(got, 4) == Decimal("350.12")  # gross sales, without tax
+    assert column_total(got, 6) == Decimal("62.62")  # returns, without tax
+    # The total is what the orders charged (409.75) less what was refunded (69.47).
+    assert column_total(got, 10) == Decimal("409.75") - Decimal("69.47")
+
+
+@pytest.mark.parametrize("grouping", ["day", "month"])
+def test_gross_less_discounts_and_returns_is_net_sales_to_the_cent(trading, grouping):
+    got = rows("sales_summary", start=trading.first_day, end=trading.last_day, grouping=grouping)
+    assert got
+    for _, _, _, _, gross, discounts, returns, net, shipping, tax, total in got:
+        assert gross - discounts - returns == net
+        assert net + shipping + tax == total
+    columns = [column.title for column in CATALOGUE["sales_summary"].columns]
+    assert columns[4:] == [
+        "Gross sales", "Discounts", "Returns", "Net sales", "Shipping", "Tax", "Total"
+    ]  # fmt: skip
 
 
 def test_the_sales_summary_counts_the_shops_day_and_not_utcs(trading):
@@ -106,7 +149,7 @@ def test_the_sales_summary_counts_the_shops_day_and_not_utcs(trading):
             "Market stall",
             1,
             4,
-            *[Decimal(x) for x in ("52.75", "0", "2.75", "0", "0", "52.75")],
+            *[Decimal(x) for x in ("50.00", "0", "0", "50.00", "0", "2.75", "52.75")],
         )
     ]
     assert (
@@ -131,9 +174,10 @@ def test_the_sales_summary_of_one_channel_and_of_part_of_the_period(trading):
         0,
         ZERO,
         ZERO,
+        Decimal("16.58"),  # the 19.90 refunded, without its 3.32 of tax
+        Decimal("-16.58"),
         ZERO,
-        ZERO,
-        Decimal("19.90"),
+        Decimal("-3.32"),
         Decimal("-19.90"),
     ) in got
 

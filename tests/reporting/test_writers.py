@@ -10,6 +10,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.utils import timezone
+from openpyxl.utils import get_column_letter
 
 from inventory.services import stock_receive
 from reporting.reports import CATALOGUE, Parameters
@@ -64,7 +65,7 @@ def test_the_xlsx_has_a_frozen_styled_header_typed_cells_and_a_totals_row(
     assert [cell.value for cell in header] == [c.title for c in CATALOGUE["sales_summary"].columns]
     assert all(cell.font.b for cell in header)
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:J{len(expected) + 1}"
+    assert sheet.auto_filter.ref == f"A1:K{len(expected) + 1}"
     assert sheet.max_row == len(expected) + 2  # header, rows, totals
     for cells, row in zip(
         sheet.iter_rows(min_row=2, max_row=len(expected) + 1), expected, strict=True
@@ -84,9 +85,9 @@ def test_the_xlsx_has_a_frozen_styled_header_typed_cells_and_a_totals_row(
         sum(r[3] for r in expected),
     ]
     assert [amount(cell) for cell in totals[4:]] == [
-        sum(r[i] for r in expected) for i in range(4, 10)
+        sum(r[i] for r in expected) for i in range(4, 11)
     ]
-    assert amount(totals[4]) == Decimal("409.75")
+    assert amount(totals[10]) == Decimal("409.75") - Decimal("69.47")  # charged less refunded
 
 
 def test_the_xlsx_parameters_sheet_holds_the_parameters_and_the_run(
@@ -173,7 +174,7 @@ def test_the_csv_is_utf8_text_with_a_header_and_the_rows(trading, accountant, ea
     assert got[1:] == [[csv_text(value) for value in row] for row in expected]
     assert run.row_count == len(expected)
     if kind == "sales_summary":  # money to the cent, as written on the orders
-        assert got[1][4:] == ["63.23", "3.00", "9.03", "4.90", "0.00", "63.23"]
+        assert got[1][4:] == ["52.30", "3.00", "0.00", "49.30", "4.90", "9.03", "63.23"]
 
 
 # --- formula escaping -------------------------------------------------------------------------
@@ -212,17 +213,21 @@ def as_xml_reads(text: str) -> str:
 
 
 @pytest.mark.parametrize("prefix", DANGEROUS)
-def test_every_dangerous_prefix_is_escaped_in_the_xlsx(
+def test_every_dangerous_prefix_is_a_text_cell_in_the_xlsx(
     dangerous_shop, accountant, eager_tasks, prefix
 ):
+    """In a workbook, such text is a text cell marked with the spreadsheet's own hidden quote
+    prefix: it reads exactly as typed, with no apostrophe, and is never run."""
     today = dangerous_shop
     products = workbook(request_run("sales_by_product", accountant, start=today, end=today))
     cells = {row[1].value: row[1] for row in products.active.iter_rows(min_row=2)}
-    assert cells[as_xml_reads(escaped(prefix))].data_type == "s"
-    assert "Thé vert" in cells  # harmless text stays as it is
+    cell = cells[as_xml_reads(prefix)]
+    assert (cell.data_type, cell.quotePrefix) == ("s", True)
+    assert as_xml_reads(escaped(prefix)) not in cells
+    assert cells["Thé vert"].quotePrefix is False  # harmless text stays as it is
     movements = workbook(request_run("stock_movements", accountant, start=today, end=today))
-    references = [row[9].value for row in movements.active.iter_rows(min_row=2) if row[9].value]
-    assert as_xml_reads(escaped(prefix)) in references
+    references = [row[9] for row in movements.active.iter_rows(min_row=2) if row[9].value]
+    assert as_xml_reads(prefix) in [cell.value for cell in references if cell.quotePrefix]
     assert all(cell.data_type != "f" for row in movements.active.iter_rows() for cell in row)
 
 
@@ -259,7 +264,32 @@ def test_the_parameters_sheet_escapes_a_channel_named_like_a_formula(
     run = request_run("sales_summary", accountant, start=today, end=today, channel_id=stall.pk)
     sheets = workbook(run)
     values = {row[0].value: row[1].value for row in sheets["Parameters"].iter_rows()}
-    assert values["Channel"] == "'@Stall"
-    assert [row[1].value for row in sheets["Sales summary"].iter_rows(min_row=2, max_row=2)] == [
-        "'@Stall"
-    ]
+    assert values["Channel"] == "@Stall"
+    channel_cells = [row[1] for row in sheets["Sales summary"].iter_rows(min_row=2, max_row=2)]
+    assert [(cell.value, cell.quotePrefix) for cell in channel_cells] == [("@Stall", True)]
+
+
+def test_the_xlsx_prints_landscape_on_the_page_width_with_its_header_on_every_page(
+    trading, accountant, eager_tasks
+):
+    run = request_run("sales_summary", accountant, start=trading.first_day, end=trading.last_day)
+    sheet = workbook(run)["Sales summary"]
+    setup = sheet.page_setup
+    assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    assert sheet.print_title_rows == "$1:$1"
+
+
+def test_the_xlsx_columns_are_as_wide_as_their_content(dangerous_shop, accountant, eager_tasks):
+    today = dangerous_shop
+    run = request_run("stock_movements", accountant, start=today, end=today)
+    sheet = workbook(run).active
+    for index, column in enumerate(CATALOGUE["stock_movements"].columns, start=1):
+        letter = get_column_letter(index)
+        values = [row[0].value for row in sheet.iter_rows(min_col=index, max_col=index)]
+        width = sheet.column_dimensions[letter].width
+        assert width >= len(column.title) + 4, column.title  # the title and its filter button
+        shown = [value for value in values[1:] if isinstance(value, str)]
+        assert all(len(value) + 2 <= width for value in shown if len(value) < 58), letter
+        if column.kind == "datetime":
+            assert width >= 16  # never ####
