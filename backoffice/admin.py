@@ -14,9 +14,11 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from import_export.admin import ExportActionMixin
+from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm
@@ -168,6 +170,14 @@ class ExportAdminMixin(ExportActionMixin):
             url = reverse(f"{self.admin_site.name}:{info[0]}_{info[1]}_export")
             return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
         return super().export_admin_action(request, queryset)
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        if not isinstance(file_format, base_formats.XLSX):
+            return super().get_export_data(file_format, request, queryset, **kwargs)
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        resource_class = self.choose_export_resource_class(kwargs.get("export_form"), request)
+        return exports.xlsx_export(resource_class, queryset, actor_of(request))
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
         resource_class = self.choose_export_resource_class(export_form, request)
