@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from backoffice.actors import ActorKind
-from backoffice.formatting import percent
+from backoffice.formatting import tax_rate_label
 from backoffice.money import (
     MoneyField,
     store_currency,  # noqa: F401 (named by the first migrations)
@@ -95,7 +95,7 @@ class TaxClass(models.Model):
     @property
     def label(self) -> str:
         """How documents print the rate: "20 %", or "Exempt"."""
-        return "Exempt" if self.exempt else percent(self.rate)
+        return tax_rate_label(self.rate, self.exempt)
 
 
 class ProductStatus(models.TextChoices):

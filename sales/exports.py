@@ -5,7 +5,7 @@ from io import BytesIO
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from backoffice.formatting import percent
+from backoffice.formatting import tax_rate_label
 from backoffice.money import spreadsheet_format
 
 
@@ -47,7 +47,7 @@ def document_xlsx(document, title: str) -> bytes:
                 _escaped(line.sku),
                 line.quantity,
                 line.unit_price,
-                _rate(line.tax_rate, line.tax_exempt),
+                tax_rate_label(line.tax_rate, line.tax_exempt),
                 line.net,
                 line.tax,
                 line.total,
@@ -66,17 +66,13 @@ def document_xlsx(document, title: str) -> bytes:
     sheet.append([])
     sheet.append(["Tax rate", None, None, None, None, "Net", "Tax"])
     for row in document.tax_breakdown():
-        rate = _rate(row["rate"], row["exempt"])
+        rate = tax_rate_label(row["rate"], row["exempt"])
         sheet.append([rate, None, None, None, None, row["net"], row["tax"]])
         _amounts(sheet, (6, 7), document.currency)
     sheet.column_dimensions["A"].width = 40
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _rate(rate, exempt: bool) -> str:
-    return "Exempt" if exempt else percent(rate)
 
 
 def _amounts(sheet, columns, currency: str) -> None:

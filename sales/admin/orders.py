@@ -13,7 +13,7 @@ from unfold.paginator import InfinitePaginator
 
 from backoffice.admin import HistoryExportAdmin, money_display
 from backoffice.admin_services import actor_of
-from backoffice.formatting import percent
+from backoffice.formatting import tax_rate_label
 from backoffice.money import format_money
 from sales import services
 from sales.admin.documents import document_links
@@ -212,7 +212,7 @@ class OrderAdmin(HistoryExportAdmin):
 
     @display(description="Shipping")
     def shipping_display(self, obj):
-        rate = "exempt" if obj.shipping_tax_exempt else percent(obj.shipping_tax_rate)
+        rate = tax_rate_label(obj.shipping_tax_rate, obj.shipping_tax_exempt).lower()
         tax = format_money(obj.shipping_tax, obj.currency)
         return f"{format_money(obj.shipping, obj.currency)} (tax {rate}: {tax})"
 

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
-from backoffice.formatting import percent
+from backoffice.formatting import tax_rate_label
 from backoffice.money import format_money
 from backoffice.pdf import data_uri, render_pdf
 from backoffice.selectors import store_settings
@@ -36,10 +36,6 @@ def document_get(kind: str, pk: int) -> Invoice | CreditNote:
     return KINDS[kind].objects.select_related("order").get(pk=pk)
 
 
-def _rate_label(rate, exempt: bool) -> str:
-    return "Exempt" if exempt else percent(rate)
-
-
 def document_context(document: Invoice | CreditNote) -> dict:
     """What the PDF template prints: the document as issued, amounts in its currency."""
     currency = document.currency
@@ -54,7 +50,7 @@ def document_context(document: Invoice | CreditNote) -> dict:
             "quantity": line.quantity,
             "unit_price": amount(line.unit_price),
             "discount": amount(line.discount) if line.discount else "",
-            "rate": _rate_label(line.tax_rate, line.tax_exempt),
+            "rate": tax_rate_label(line.tax_rate, line.tax_exempt),
             "net": amount(line.net),
             "tax": amount(line.tax),
             "total": amount(line.total),
@@ -63,7 +59,7 @@ def document_context(document: Invoice | CreditNote) -> dict:
     ]
     breakdown = [
         {
-            "rate": _rate_label(row["rate"], row["exempt"]),
+            "rate": tax_rate_label(row["rate"], row["exempt"]),
             "net": amount(row["net"]),
             "tax": amount(row["tax"]),
         }
