@@ -177,6 +177,12 @@ class ImportBatchAdmin(BaseAdmin):
                 ),
             ):
                 batch = result["batch"]
+                if batch.kind != data["kind"]:
+                    messages.info(
+                        request,
+                        f"This file is a {batch.get_kind_display()} file; it is previewed as "
+                        f"one (you chose {ImportKind(data['kind']).label}).",
+                    )
                 return redirect(reverse("admin:imports_importbatch_change", args=[batch.pk]))
         context = {
             **self.admin_site.each_context(request),

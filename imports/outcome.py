@@ -58,6 +58,8 @@ class Outcome:
     statuses: bytearray = field(default_factory=bytearray)
     diffs: dict[int, list] = field(default_factory=dict)
     objects: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Notices that hold for many rows, said once with their count: {message: rows}.
+    tallies: dict[str, int] = field(default_factory=dict)
 
     def problem(self, row: int, column: str, value, message: str) -> None:
         self.problem_count += 1
@@ -70,6 +72,13 @@ class Outcome:
     def notice(self, message: str) -> None:
         if message not in self.notices and len(self.notices) < 200:
             self.notices.append(message)
+
+    def tally(self, message: str) -> None:
+        """One more row of a notice said once with its count ("{rows} row(s): ...")."""
+        self.tallies[message] = self.tallies.get(message, 0) + 1
+
+    def all_notices(self) -> list[str]:
+        return [*self.notices, *(m.format(rows=n) for m, n in self.tallies.items())]
 
     def mark(self, row: int, status: str, what: str, changes: dict | None = None) -> None:
         """Row `row` creates, changes or leaves `what` (e.g. "variant TS-RED-M")."""
@@ -112,6 +121,6 @@ class Outcome:
             "objects": self.objects,
             "problems": [p.__dict__ for p in self.problems],
             "problem_count": self.problem_count,
-            "notices": self.notices,
+            "notices": self.all_notices(),
             "rows": [[row, *entry] for row in sorted(self.diffs) for entry in self.diffs[row]],
         }

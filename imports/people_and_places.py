@@ -80,7 +80,7 @@ class CategoriesImport(RowImport):
             self.outcome.problem(row, "slug", "", "is required on every row")
             return None
         try:
-            values.handle(slug)
+            values.slug(slug)
         except values.BadValue as error:
             self.outcome.problem(row, "slug", slug, str(error))
             return None

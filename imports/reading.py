@@ -233,7 +233,33 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def require_columns(table: Table, required: list[str], *, kind: str) -> None:
+def column_key(name: str) -> str:
+    """A header cell as compared: case and spacing do not matter ("variant  sku" is
+    "Variant SKU")."""
+    return " ".join(name.split()).casefold()
+
+
+def use_column_names(table: Table, names) -> None:
+    """Header cells that match one of `names` but for case or spacing take its spelling."""
+    spelling = {column_key(name): name for name in names}
+    renamed = [spelling.get(column_key(c), c) if c else c for c in table.columns]
+    if renamed == table.columns:
+        return
+    seen: dict[str, str] = {}
+    for original, name in zip(table.columns, renamed, strict=True):
+        if name and name in seen:
+            raise ImportFileError(
+                f"The columns {seen[name]!r} and {original!r} are the same column {name!r}."
+            )
+        seen[name] = original
+    # In place: the rows (not read yet) are keyed by this very list.
+    table.columns[:] = renamed
+
+
+def require_columns(table: Table, required: list[str], *, kind: str, known=()) -> None:
+    """Check the `required` columns are there, after matching the header to the `required`
+    and `known` names whatever their case and spacing."""
+    use_column_names(table, [*required, *known])
     missing = [name for name in required if name not in table.columns]
     if missing:
         raise ImportFileError(

@@ -24,6 +24,7 @@ from django.utils import timezone
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from imports.catalog.importer import CatalogImport
+from imports.catalog.shopify import is_shopify_export
 from imports.models import ImportBatch, ImportKind, ImportStatus
 from imports.outcome import Outcome
 from imports.people_and_places import CategoriesImport, CustomersImport
@@ -83,6 +84,7 @@ def import_create(*, kind: str, upload, actor: Actor, wait: bool = False) -> Imp
         raise DomainError(f"Your role cannot import {ImportKind(kind).label.lower()}.")
     name = getattr(upload, "name", "") or "upload"
     file_format = file_format_of(name)
+    kind = _recognised_kind(kind, upload, name, actor)
     rows = _check_readable(kind, upload, name)
     with transaction.atomic():
         batch = ImportBatch(
@@ -106,6 +108,20 @@ def import_create(*, kind: str, upload, actor: Actor, wait: bool = False) -> Imp
         import_preview(batch.pk)
         batch.refresh_from_db()
     return batch
+
+
+def _recognised_kind(kind: str, upload, name: str, actor: Actor) -> str:
+    """A Shopify product export chosen as another kind of file is imported as what it is
+    (the caller sees the batch's kind differ from its choice, and says so)."""
+    if kind == ImportKind.SHOPIFY:
+        return kind
+    table = read_table(upload, name)
+    table.release()
+    if not is_shopify_export(table.columns):
+        return kind
+    if actor.user is not None and not may_import(actor.user, ImportKind.SHOPIFY):
+        return kind
+    return ImportKind.SHOPIFY
 
 
 def _check_readable(kind: str, upload, name: str) -> int:

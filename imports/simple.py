@@ -33,7 +33,7 @@ class RowImport:
     kind = ""
 
     def chunks(self, table: Table):
-        require_columns(table, self.required, kind=self.kind)
+        require_columns(table, self.required, kind=self.kind, known=self.columns)
         ignored = [c for c in table.columns if c and c not in self.columns]
         if ignored:
             self.outcome.notice(f"Columns not imported: {', '.join(ignored)}.")

@@ -6,18 +6,30 @@ value" and never reaches a parser) and returns the value or raises `BadValue`.""
 import re
 from decimal import Decimal, InvalidOperation
 
-from inventory.models import InventoryPolicy, ProductStatus, WeightUnit
+from backoffice.money import (
+    MONEY_LIMIT,
+    MONEY_PLACES,
+    fits_currency,
+    precision_phrase,
+    quantum,
+    store_currency,
+)
+from inventory.handles import handle_problem, normalise_handle
+from inventory.models import InventoryPolicy, ProductStatus, ProductVariant, WeightUnit
 
 TRUE = {"true", "yes", "y", "1"}
 FALSE = {"false", "no", "n", "0"}
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+SKU_MAX_LENGTH = ProductVariant._meta.get_field("sku").max_length
+BARCODE_MAX_LENGTH = ProductVariant._meta.get_field("barcode").max_length
 
 
 class BadValue(ValueError):
     """A cell that cannot be read; the message says what is expected."""
 
 
-def decimal_value(text: str, places: int) -> Decimal:
+def decimal_value(text: str, places: int | None) -> Decimal:
+    """A number of at most `places` decimals (any number when None)."""
     # "12,50" is how a semicolon-delimited European file writes 12.50.
     if "," in text and "." not in text and text.count(",") == 1:
         text = text.replace(",", ".")
@@ -29,13 +41,23 @@ def decimal_value(text: str, places: int) -> Decimal:
         raise BadValue("is not a number")
     if value < 0:
         raise BadValue("cannot be negative")
-    if -value.as_tuple().exponent > places:
+    if places is not None and -value.as_tuple().exponent > places:
         raise BadValue(f"has more than {places} decimal places")
     return value
 
 
 def money(text: str) -> Decimal:
-    return decimal_value(text, 2).quantize(Decimal("0.01"))
+    """A price in the store currency, with no more decimals than the currency has (a price
+    is never rounded by an import) and within what the money columns hold."""
+    currency = store_currency()
+    value = decimal_value(text, MONEY_PLACES)
+    if not fits_currency(value, currency):
+        raise BadValue(
+            f"has more decimals than {currency} prices have ({precision_phrase(currency)})"
+        )
+    if value >= MONEY_LIMIT:
+        raise BadValue(f"is beyond the largest amount Backoffice records ({MONEY_LIMIT - 1})")
+    return value.quantize(quantum(currency))
 
 
 def weight(text: str) -> Decimal:
@@ -73,14 +95,27 @@ def text(limit: int):
 
 
 def handle(value: str) -> str:
-    if len(value) > 255 or not SLUG.match(value):
-        raise BadValue("is not a handle (letters, digits, - and _ only)")
+    value = normalise_handle(value)
+    problem = handle_problem(value)
+    if problem is not None:
+        raise BadValue(problem)
     return value
+
+
+def slug(value: str) -> str:
+    """A category's slug: letters, digits, - and _, as its address in the admin needs."""
+    if len(value) > 200 or not SLUG.match(value):
+        raise BadValue("is not a slug (letters, digits, - and _ only, up to 200)")
+    return value
+
+
+def sku(value: str) -> str:
+    return text(SKU_MAX_LENGTH)(value)
 
 
 def barcode(value: str) -> str:
     # Spreadsheets put an apostrophe before digits to keep them as text.
-    return text(100)(value.lstrip("'"))
+    return text(BARCODE_MAX_LENGTH)(value.lstrip("'"))
 
 
 def quantity(value: str) -> int:

@@ -71,7 +71,7 @@ class TransferForm(StockOperationForm):
 class ReceiveNewForm(ReceiveForm):
     """Receive a variant into a warehouse it may have no stock row in yet."""
 
-    sku = forms.CharField(label="SKU", max_length=100, widget=UnfoldAdminTextInputWidget)
+    sku = forms.CharField(label="SKU", max_length=255, widget=UnfoldAdminTextInputWidget)
     warehouse = forms.ModelChoiceField(
         queryset=Warehouse.objects.filter(active=True), widget=UnfoldAdminSelectWidget
     )

@@ -18,6 +18,7 @@ from backoffice.money import (
     MoneyField,
     store_currency,  # noqa: F401 (named by the first migrations)
 )
+from inventory.handles import HandleField
 
 
 class Category(models.Model):
@@ -106,11 +107,12 @@ class ProductStatus(models.TextChoices):
 
 class Product(models.Model):
     title = models.CharField(max_length=255)
-    handle = models.SlugField(max_length=255, unique=True)
+    handle = HandleField(unique=True)
     description = models.TextField("description (HTML)", blank=True)
     vendor = models.CharField(max_length=255, blank=True, db_index=True)
     product_type = models.CharField(max_length=255, blank=True, db_index=True)
-    tags = models.CharField(max_length=1000, blank=True, help_text="Comma-separated.")
+    # Shopify allows 250 tags of up to 255 characters each.
+    tags = models.TextField(blank=True, help_text="Comma-separated.")
     status = models.CharField(
         max_length=10, choices=ProductStatus.choices, default=ProductStatus.DRAFT, db_index=True
     )
@@ -122,9 +124,9 @@ class Product(models.Model):
     )
     seo_title = models.CharField(max_length=255, blank=True)
     seo_description = models.CharField(max_length=1000, blank=True)
-    option1_name = models.CharField(max_length=100, blank=True)
-    option2_name = models.CharField(max_length=100, blank=True)
-    option3_name = models.CharField(max_length=100, blank=True)
+    option1_name = models.CharField(max_length=255, blank=True)
+    option2_name = models.CharField(max_length=255, blank=True)
+    option3_name = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
@@ -161,8 +163,8 @@ class ProductVariant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     # Many imported catalogs have variants without a SKU: blank is allowed (stored as NULL)
     # and such a variant is known by its product and option values.
-    sku = models.CharField("SKU", max_length=100, null=True, blank=True)  # noqa: DJ001
-    barcode = models.CharField(max_length=100, blank=True, db_index=True)
+    sku = models.CharField("SKU", max_length=255, null=True, blank=True)  # noqa: DJ001
+    barcode = models.CharField(max_length=255, blank=True, db_index=True)
     option1 = models.CharField(max_length=255, blank=True)
     option2 = models.CharField(max_length=255, blank=True)
     option3 = models.CharField(max_length=255, blank=True)
@@ -223,7 +225,7 @@ class ProductImage(models.Model):
     )
     image = models.ImageField(upload_to=product_image_path, blank=True)
     source_url = models.URLField(max_length=1000, blank=True)
-    alt_text = models.CharField(max_length=500, blank=True)
+    alt_text = models.CharField(max_length=512, blank=True)
     position = models.PositiveIntegerField(default=0)
     history = HistoricalRecords()
 

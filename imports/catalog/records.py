@@ -11,19 +11,20 @@ from dataclasses import dataclass, field
 from imports import values
 from imports.outcome import Outcome
 from imports.reading import Table, require_columns
+from inventory.handles import normalise_handle
 
 PRODUCT_FIELDS = {  # attname: parser
     "title": values.text(255),
     "description": values.text(100_000),
     "vendor": values.text(255),
     "product_type": values.text(255),
-    "tags": values.text(1000),
+    "tags": values.text(65_000),
     "status": values.status,
     "seo_title": values.text(255),
     "seo_description": values.text(1000),
-    "option1_name": values.text(100),
-    "option2_name": values.text(100),
-    "option3_name": values.text(100),
+    "option1_name": values.text(255),
+    "option2_name": values.text(255),
+    "option3_name": values.text(255),
 }
 VARIANT_FIELDS = {
     "barcode": values.barcode,
@@ -135,7 +136,7 @@ def grouped_records(table: Table, outcome: Outcome, column: str, start, add):
     record = None
     for row, raw in table.rows:
         outcome.rows_seen += 1
-        handle = (raw.get(column) or "").strip()
+        handle = normalise_handle(raw.get(column) or "")
         if not handle:
             outcome.problem(row, column, "", "is required on every row")
             continue
@@ -156,7 +157,7 @@ def grouped_records(table: Table, outcome: Outcome, column: str, start, add):
 
 def native_records(table: Table, outcome: Outcome) -> Iterator[ProductRecord]:
     """One row per variant, the rows of one product together."""
-    require_columns(table, ["handle"], kind="products")
+    require_columns(table, ["handle"], kind="products", known=NATIVE_COLUMNS)
     ignored = [c for c in table.columns if c and c not in NATIVE_COLUMNS]
     if ignored:
         outcome.notice(f"Columns not imported: {', '.join(ignored)}.")
@@ -197,7 +198,7 @@ def _native_row(record: ProductRecord, raw: dict, row: int, outcome: Outcome) ->
     variant = VariantRecord(row=row, options=options)
     if sku_text:
         try:
-            variant.sku = Cell(values.text(100)(sku_text), row, "sku", sku_text)
+            variant.sku = Cell(values.sku(sku_text), row, "sku", sku_text)
         except values.BadValue as error:
             outcome.problem(row, "sku", sku_text, str(error))
     variant.fields = parse_cells(

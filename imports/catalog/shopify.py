@@ -23,7 +23,8 @@ from imports.catalog.records import (
     parse_cells,
 )
 from imports.outcome import Outcome
-from imports.reading import Table, require_columns
+from imports.reading import Table, column_key, require_columns
+from inventory.models import ProductImage
 
 PRODUCT_COLUMNS = {
     "Title": "title",
@@ -57,6 +58,9 @@ VARIANT_MARKERS = (
     "Cost per item",
 )
 DEFAULT_TITLE = "Default Title"
+WEIGHT_STEP = Decimal("0.001")
+WEIGHT_LIMIT = Decimal(10) ** 7  # the weight column: 10 digits, 3 of them decimals
+ALT_TEXT_MAX_LENGTH = ProductImage._meta.get_field("alt_text").max_length
 GRAMS_PER = {"g": Decimal(1), "kg": Decimal(1000), "lb": Decimal("453.59237")}
 GRAMS_PER["oz"] = Decimal("28.349523125")
 METAFIELD = re.compile(r"\((product|variant)\.metafields\.")
@@ -84,9 +88,36 @@ IGNORED_QUIETLY = {
     "Option3 Linked To",
 }
 
+SHOPIFY_COLUMNS = (
+    "Handle",
+    *PRODUCT_COLUMNS,
+    *VARIANT_COLUMNS,
+    *KNOWN_UNUSED,
+    *IGNORED_QUIETLY,
+    "Variant Inventory Qty",
+)
+
+# Columns only Shopify's product export has: two of them, with Handle and Title, make a file
+# one (the native format has lower-case names of its own).
+SHOPIFY_SIGNATURE = (
+    "Body (HTML)",
+    "Variant SKU",
+    "Variant Price",
+    "Option1 Value",
+    "Variant Grams",
+    "Variant Inventory Qty",
+    "Image Src",
+)
+
+
+def is_shopify_export(columns: list[str]) -> bool:
+    keys = {column_key(c) for c in columns}
+    signature = sum(column_key(c) in keys for c in SHOPIFY_SIGNATURE)
+    return {"handle", "title"} <= keys and signature >= 2
+
 
 def shopify_records(table: Table, outcome: Outcome) -> Iterator[ProductRecord]:
-    require_columns(table, ["Handle", "Title"], kind="Shopify products")
+    require_columns(table, ["Handle", "Title"], kind="Shopify products", known=SHOPIFY_COLUMNS)
     _note_columns(table, outcome)
     has_status = "Status" in table.columns
     categories = "Product Category" in table.columns
@@ -174,7 +205,7 @@ def _variant(raw: dict, row: int, options: tuple, outcome: Outcome) -> VariantRe
     sku = (raw.get("Variant SKU") or "").strip()
     if sku:
         try:
-            variant.sku = Cell(values.text(100)(sku), row, "Variant SKU", sku)
+            variant.sku = Cell(values.sku(sku), row, "Variant SKU", sku)
         except values.BadValue as error:
             outcome.problem(row, "Variant SKU", sku, str(error))
     variant.fields = parse_cells(
@@ -207,11 +238,21 @@ def _weight(variant: VariantRecord, raw: dict, row: int, outcome: Outcome) -> No
     if not grams_text:
         return
     try:
-        grams = values.decimal_value(grams_text, 6)
+        grams = values.decimal_value(grams_text, None)
     except values.BadValue as error:
         outcome.problem(row, "Variant Grams", grams_text, str(error))
         return
-    weight = (grams / GRAMS_PER[unit]).quantize(Decimal("0.001"))
+    exact = grams / GRAMS_PER[unit]
+    weight = exact.quantize(WEIGHT_STEP)
+    if weight >= WEIGHT_LIMIT:
+        outcome.problem(row, "Variant Grams", grams_text, "is beyond the heaviest weight kept")
+        return
+    if weight != exact:
+        # Shopify keeps grams with many decimals for weights entered in oz or lb.
+        outcome.tally(
+            "{rows} weight(s) rounded to 0.001 of their unit (Variant Grams had more decimals "
+            "than Backoffice keeps)."
+        )
     variant.fields["weight"] = Cell(weight, row, "Variant Grams", grams_text)
     variant.fields["weight_unit"] = Cell(unit, row, "Variant Weight Unit", unit_text or "g")
 
@@ -225,4 +266,9 @@ def _image(raw: dict, row: int, src: str, outcome: Outcome) -> ImageRecord:
         except values.BadValue as error:
             outcome.problem(row, "Image Position", position_text, str(error))
     alt = (raw.get("Image Alt Text") or "").strip()
+    if len(alt) > ALT_TEXT_MAX_LENGTH:
+        outcome.problem(
+            row, "Image Alt Text", alt, f"is longer than {ALT_TEXT_MAX_LENGTH} characters"
+        )
+        alt = ""
     return ImageRecord(row=row, src=src, position=position, alt=alt or None)

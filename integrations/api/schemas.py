@@ -283,7 +283,7 @@ class CustomerIn(Schema):
 
 
 class OrderLineIn(Schema):
-    sku: str = Field(min_length=1, max_length=100)
+    sku: str = Field(min_length=1, max_length=255)
     quantity: int = Field(gt=0, le=10_000)
 
 

@@ -117,7 +117,7 @@ class CreditNote(TaxDocument):
 
 class DocumentLine(models.Model):
     description = models.CharField(max_length=500)
-    sku = models.CharField("SKU", max_length=100, blank=True)
+    sku = models.CharField("SKU", max_length=255, blank=True)
     quantity = models.PositiveIntegerField()
     unit_price = MoneyField()
     discount = MoneyField(default=0, help_text="Off the whole line.")

@@ -144,7 +144,7 @@ class OrderLine(models.Model):
     variant = models.ForeignKey(
         ProductVariant, on_delete=models.PROTECT, related_name="order_lines"
     )
-    sku = models.CharField("SKU", max_length=100, blank=True)
+    sku = models.CharField("SKU", max_length=255, blank=True)
     title = models.CharField(max_length=255)
     options = models.CharField(max_length=255, blank=True)
     unit_price = MoneyField()

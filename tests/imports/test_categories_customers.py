@@ -46,7 +46,7 @@ def test_bad_category_rows_are_named_and_nothing_is_written(merchant):
         (2, "parent_slug", "loop", "would place the category inside itself"),
         (3, "parent_slug", "nowhere",
          "is not a category's slug (in the catalog, or on an earlier row)"),
-        (4, "slug", "Not A Slug", "is not a handle (letters, digits, - and _ only)"),
+        (4, "slug", "Not A Slug", "is not a slug (letters, digits, - and _ only, up to 200)"),
         (5, "name", "", "a new category needs a name"),
     ]  # fmt: skip
     assert Category.objects.count() == 0

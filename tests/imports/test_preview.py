@@ -81,7 +81,7 @@ def test_invalid_rows_name_their_row_column_and_value_and_nothing_is_written(mer
     assert sorted(problems(batch)) == [
         (3, "price", "abc", "is not a number"),
         (3, "weight_unit", "stone", "is not one of g, kg, lb, oz"),
-        (4, "handle", "Bad Handle!", "is not a handle (letters, digits, - and _ only)"),
+        (4, "handle", "Bad Handle!", "holds a space (use - between words)"),
         (5, "price", "-2", "cannot be negative"),
         (5, "sku", "TEE-S", "is also on row 2"),
         (5, "title", "", "a new product needs a title"),
@@ -112,7 +112,7 @@ def test_the_error_file_is_the_whole_file_with_an_error_column(merchant):
     assert lines[1] == [*rows[1], ""]
     assert lines[2] == [*rows[2], "price: is not a number"]
     assert lines[3][0] == "'=cmd"  # formula escaping in the error file too
-    assert lines[3][-1] == "handle: is not a handle (letters, digits, - and _ only)"
+    assert lines[3][-1] == "handle: holds “=”: only letters, digits, - and _ make a handle"
 
 
 def test_an_apply_whose_rows_turned_invalid_writes_nothing_at_all(merchant, monkeypatch):

@@ -36,6 +36,8 @@ class Command(BaseCommand):
                 )
         except DomainError as error:
             raise CommandError(str(error)) from error
+        if batch.kind != FORMATS[options["format"]]:
+            self.stdout.write(f"The file is a {batch.get_kind_display()} file: read as one.")
         self._summary(batch)
         if batch.status != ImportStatus.READY:
             raise CommandError(
