@@ -268,6 +268,9 @@ def import_apply_run(batch_id: int, actor: Actor) -> ImportBatch | None:
             outcome = _run(batch, actor=actor)
             if not outcome.valid:
                 raise ImportInvalid(outcome)
+            # "Applied" commits with the data: a worker killed at any moment leaves both or
+            # neither.
+            return _finish(batch, ImportStatus.APPLIED, outcome=outcome)
     except ImportInvalid as error:
         return _finish(
             batch,
@@ -283,7 +286,6 @@ def import_apply_run(batch_id: int, actor: Actor) -> ImportBatch | None:
         return _finish(
             batch, ImportStatus.FAILED, message=f"Nothing was imported: {_failure(error)}"
         )
-    return _finish(batch, ImportStatus.APPLIED, outcome=outcome)
 
 
 def _failure(error: Exception) -> str:
@@ -304,7 +306,8 @@ def _finish(batch, status, *, outcome: Outcome | None = None, message: str = "")
             _save_error_file(batch, outcome)
             fields.append("error_file")
     batch.save(update_fields=fields)
-    cache.delete(_progress_key(batch.pk))
+    key = _progress_key(batch.pk)
+    transaction.on_commit(lambda: cache.delete(key))
     return batch
 
 

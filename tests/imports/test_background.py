@@ -135,6 +135,47 @@ def test_a_worker_killed_mid_apply_leaves_nothing_and_the_import_fails(
     _forget_unacknowledged_tasks()
 
 
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a worker process needs PostgreSQL")
+@REAL_TRANSACTIONS
+def test_a_worker_killed_as_the_apply_commits_leaves_status_and_data_agreeing(
+    redis_url, merchant, settings, media_root
+):
+    """Killed once every chunk is written — while it commits, or just after: the batch is
+    either applied with all its rows, or not applied with none (never "failed" over data)."""
+    settings.IMPORT_BACKGROUND_ROWS = 10
+    batch = import_create(
+        kind="products", upload=Upload(catalog_file(1500), "big.csv"),
+        actor=Actor.for_user(merchant), wait=True,
+    )  # fmt: skip
+    worker = worker_process(media_root)
+    try:
+        import_apply(batch=batch, actor=Actor.for_user(merchant))
+        deadline = time.monotonic() + 120
+        while progress_of(batch) < 99 and time.monotonic() < deadline:
+            batch.refresh_from_db()
+            if batch.status == ImportStatus.APPLIED:
+                break
+            time.sleep(0.005)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    batch.refresh_from_db()
+    products = Product.objects.count()
+    if batch.status == ImportStatus.APPLIED:
+        assert (products, ProductVariant.objects.count()) == (1500, 6000)
+        assert batch.counts["new"] == 6000
+    else:
+        assert (batch.status, products) == (ImportStatus.APPLYING, 0)
+        later = timezone.now() + STALE_AFTER + timedelta(minutes=1)
+        assert imports_fail_stale(now=later) == 1
+        assert Product.objects.count() == 0
+    _forget_unacknowledged_tasks()
+
+
 def _forget_unacknowledged_tasks() -> None:
     """The killed worker's task stays unacknowledged in Redis, to be redelivered an hour
     later; a later test's worker must not find it."""
