@@ -159,6 +159,15 @@ class WeightUnit(models.TextChoices):
     OUNCE = "oz", "oz"
 
 
+class VariantQuerySet(models.QuerySet):
+    def for_sale(self):
+        """Variants a customer can buy: active, priced, of an active product."""
+        return self.filter(active=True, price__isnull=False, product__status=ProductStatus.ACTIVE)
+
+    def unpriced(self):
+        return self.filter(price__isnull=True)
+
+
 class ProductVariant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     # Many imported catalogs have variants without a SKU: blank is allowed (stored as NULL)
@@ -168,7 +177,11 @@ class ProductVariant(models.Model):
     option1 = models.CharField(max_length=255, blank=True)
     option2 = models.CharField(max_length=255, blank=True)
     option3 = models.CharField(max_length=255, blank=True)
-    price = MoneyField()
+    # Blank while not priced yet (a product brought in from a file without prices): such a
+    # variant is neither sold nor published until it has one.
+    price = MoneyField(
+        null=True, blank=True, help_text="Blank: not priced yet — not sold, not published."
+    )
     compare_at_price = MoneyField(null=True, blank=True)
     cost = MoneyField(null=True, blank=True)
     weight = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
@@ -181,6 +194,8 @@ class ProductVariant(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     history = HistoricalRecords()
+
+    objects = VariantQuerySet.as_manager()
 
     class Meta:
         ordering = ["product_id", "position", "id"]
@@ -208,6 +223,13 @@ class ProductVariant(models.Model):
     def label(self) -> str:
         """The SKU, or the option values for a variant without one."""
         return self.sku or " / ".join(self.option_values) or "Default"
+
+    @property
+    def is_for_sale(self) -> bool:
+        """What `VariantQuerySet.for_sale` selects, for a variant in hand."""
+        return (
+            self.active and self.price is not None and self.product.status == ProductStatus.ACTIVE
+        )
 
     @property
     def allows_backorder(self) -> bool:

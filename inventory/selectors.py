@@ -75,10 +75,8 @@ def _available_in_active_warehouses():
 
 
 def sellable_variants():
-    """Active variants of active products, with `available_n` annotated."""
-    return ProductVariant.objects.filter(
-        active=True, product__status=ProductStatus.ACTIVE
-    ).annotate(available_n=_available_in_active_warehouses())
+    """Variants for sale (active, priced, of active products), with `available_n`."""
+    return ProductVariant.objects.for_sale().annotate(available_n=_available_in_active_warehouses())
 
 
 def storefront_product_list():

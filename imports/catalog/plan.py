@@ -19,6 +19,7 @@ from inventory.models import (
     InventoryPolicy,
     Product,
     ProductImage,
+    ProductStatus,
     ProductVariant,
     StockLevel,
     TaxClass,
@@ -76,6 +77,7 @@ class CatalogPlanner:
             plan = self._product(record, product)
             existing = variants.get(product.pk, []) if product else []
             self._variants(plan, existing, owners)
+            self._unpriced(plan)
             self._images(plan, images.get(product.pk, []) if product else [])
             plans.append(plan)
         self._check_policies(plans)
@@ -219,14 +221,16 @@ class CatalogPlanner:
         by_pk = {v.pk: v for v in existing}
         seen: dict[tuple, int] = {}
         for position, record in enumerate(plan.record.variants, start=len(existing)):
-            if record.options in seen:
-                label = " / ".join(o for o in record.options if o) or "no options"
-                self.outcome.problem(
-                    record.row, "", label, f"same options as row {seen[record.options]}"
-                )
-                continue
-            seen[record.options] = record.row
             variant = self._match(plan, record, by_options, by_pk, owners)
+            # A row without options that found its variant by SKU (a file without option
+            # columns) is that variant; other rows are told apart by their options.
+            blank = not any(record.options)
+            key = ("variant", variant.pk) if variant is not None and blank else record.options
+            if key in seen:
+                label = " / ".join(o for o in record.options if o) or "no options"
+                self.outcome.problem(record.row, "", label, f"same options as row {seen[key]}")
+                continue
+            seen[key] = record.row
             is_new = variant is None
             if is_new:
                 variant = ProductVariant(product=plan.product, position=position)
@@ -255,20 +259,49 @@ class CatalogPlanner:
                     )
                     return None
                 return by_pk[pk]
-        return by_options.get(record.options)
+        found = by_options.get(record.options)
+        if found is None and record.sku and not any(record.options):
+            # A partial Shopify file without option columns: the SKU finds the variant, if
+            # it is this product's.
+            owner = owners.get(record.sku.value)
+            if owner is not None and owner[1] == plan.product.pk and plan.product.pk:
+                found = by_pk.get(owner[0])
+        return found
 
     def _variant_fields(self, vplan: VariantPlan, record: VariantRecord, owners) -> None:
         variant = vplan.variant
+        # Options blank on a row that found its variant by SKU: the file has no option
+        # columns, and the variant keeps its options.
+        keep_options = not vplan.is_new and not any(record.options) and variant.option_values
         for attname, value in zip(("option1", "option2", "option3"), record.options, strict=True):
-            if vplan.is_new or getattr(variant, attname) != value:
+            if not keep_options and (vplan.is_new or getattr(variant, attname) != value):
                 self._set(vplan, variant, attname, value)
         if record.sku is not None and self._sku_free(vplan, record, owners):
             self._set(vplan, variant, "sku", record.sku.value)
         for attname, cell in record.fields.items():
             self._set(vplan, variant, attname, cell.value)
-        if vplan.is_new and "price" not in record.fields and "price" not in record.unreadable:
-            column = "Variant Price" if self.shopify else "price"
-            self.outcome.problem(record.row, column, "", "a new variant needs a price")
+        if vplan.is_new and "price" not in record.fields:
+            variant.price = None
+
+    def _unpriced(self, plan: ProductPlan) -> None:
+        """New variants without a price come in unpriced: neither sold nor published until
+        priced. A new product with such a variant comes in as a draft."""
+        unpriced = [v for v in plan.variants if v.is_new and v.variant.price is None]
+        if not unpriced:
+            return
+        for _ in unpriced:
+            self.outcome.tally(
+                "{rows} new variant(s) have no price: they come in unpriced, and are neither "
+                "sold nor published until priced."
+            )
+        product = plan.product
+        if plan.is_new and product.status != ProductStatus.DRAFT:
+            plan.changes["status"] = (None, ProductStatus.DRAFT)
+            product.status = ProductStatus.DRAFT
+            self.outcome.tally(
+                "{rows} new product(s) with unpriced variants come in as drafts (the file "
+                "said active or archived)."
+            )
 
     def _sku_free(self, vplan: VariantPlan, record: VariantRecord, owners) -> bool:
         """Whether the row's SKU can go on its variant. In the native format a SKU twice in

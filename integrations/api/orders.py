@@ -21,7 +21,7 @@ from integrations.api.catalog import ListQuery
 from integrations.api.http import conditional_json, keyset_page
 from integrations.api.schemas import ErrorOut, OrderIn, OrderOut, OrderPage
 from integrations.models import ApiClient, ApiOrderRequest, ChangeKind, Scope
-from inventory.models import ProductStatus, ProductVariant
+from inventory.models import ProductVariant
 from sales import services
 from sales.models import Address, Customer
 from sales.selectors import channel_order_list
@@ -108,9 +108,9 @@ def _variants(payload: OrderIn) -> dict[str, ProductVariant]:
     skus = [line.sku for line in payload.lines]
     found = {
         v.sku: v
-        for v in ProductVariant.objects.filter(
-            sku__in=skus, active=True, product__status=ProductStatus.ACTIVE
-        ).select_related("product__tax_class")
+        for v in ProductVariant.objects.for_sale()
+        .filter(sku__in=skus)
+        .select_related("product__tax_class")
     }
     missing = [sku for sku in skus if sku not in found]
     if missing:

@@ -18,7 +18,7 @@ from backoffice.exceptions import DomainError
 from backoffice.history import save_with_reason
 from backoffice.money import AmountInvalid, fits_currency, precision_phrase
 from backoffice.selectors import store_settings
-from inventory.models import ProductStatus, ProductVariant, StockLevel, TaxClass, Warehouse
+from inventory.models import ProductVariant, StockLevel, TaxClass, Warehouse
 from inventory.services import stock_allocate, stock_levels_lock, stock_release, stock_ship
 from reporting.rollups import refresh_after_commit, refresh_order_after_commit
 from sales.models import (
@@ -182,6 +182,7 @@ def _write_lines(order: Order, requests: list[LineRequest]) -> list[OrderLine]:
         line = OrderLine(
             order=order, quantity=request.quantity, discount=request.discount, position=position
         )
+        _priced(request.variant)
         _snapshot(line, request.variant, default)
         lines.append(line)
     _price_lines(order, lines)
@@ -282,10 +283,19 @@ def order_draft_update(
 
 def _sellable(line: OrderLine) -> None:
     variant = line.variant
-    if not variant.active or variant.product.status != ProductStatus.ACTIVE:
+    _priced(variant)
+    if not variant.is_for_sale:
         raise DomainError(
             f"{variant.label} ({variant.product.title}) is not for sale: its product is "
             f"{variant.product.get_status_display().lower()} or the variant is inactive."
+        )
+
+
+def _priced(variant: ProductVariant) -> None:
+    if variant.price is None:
+        raise DomainError(
+            f"{variant.label} ({variant.product.title}) has no price yet: price it before "
+            "selling it."
         )
 
 

@@ -74,7 +74,7 @@ def test_invalid_rows_name_their_row_column_and_value_and_nothing_is_written(mer
         {**TEE_M, "price": "abc", "weight_unit": "stone"},
         {"handle": "Bad Handle!", "title": "X", "sku": "X-1", "price": "1.00"},
         {"handle": "cap", "sku": "TEE-S", "price": "-2"},
-        {"handle": "hat", "title": "Hat", "sku": "HAT-1"},
+        {"handle": "hat", "title": "Hat", "sku": "HAT-1", "weight": "x"},
     )
     batch = preview(merchant, csv_bytes(rows))
     assert batch.status == ImportStatus.INVALID
@@ -85,7 +85,7 @@ def test_invalid_rows_name_their_row_column_and_value_and_nothing_is_written(mer
         (5, "price", "-2", "cannot be negative"),
         (5, "sku", "TEE-S", "is also on row 2"),
         (5, "title", "", "a new product needs a title"),
-        (6, "price", "", "a new variant needs a price"),
+        (6, "weight", "x", "is not a number"),
     ]
     assert batch.preview["counts"]["invalid"] == 4
     assert catalog_state() == []
