@@ -17,6 +17,7 @@ from imports.forms import NewImportForm
 from imports.models import ImportBatch, ImportKind, ImportStatus
 from imports.outcome import RowStatus
 from imports.revert import import_revert
+from inventory.models import Warehouse
 
 STATUS_COLOURS = {
     "previewing": "info",
@@ -107,11 +108,22 @@ class ImportBatchAdmin(BaseAdmin):
             if preview.get("counts")
             else [],
             "may_apply": may_apply and batch.status == ImportStatus.READY,
+            "opening_stock": preview.get("opening_stock") or {},
+            "stock_warehouses": self._stock_warehouses(request, preview),
             "may_revert": may_apply
             and batch.status == ImportStatus.APPLIED
             and batch.kind != ImportKind.REVERT,
         }
         return TemplateResponse(request, "imports/batch.html", context)
+
+    @staticmethod
+    def _stock_warehouses(request, preview: dict):
+        """Where the file's quantities may be counted, when it has any and the user may."""
+        if not (preview.get("opening_stock") or {}).get("variants"):
+            return []
+        if not request.user.has_perm("inventory.change_stocklevel"):
+            return []
+        return list(Warehouse.objects.filter(active=True).order_by("-is_default", "code"))
 
     def _batch_for_change(self, request, pk) -> ImportBatch:
         if request.method != "POST":
@@ -120,11 +132,20 @@ class ImportBatchAdmin(BaseAdmin):
 
     def apply_view(self, request, pk):
         batch = self._batch_for_change(request, pk)
+        warehouse = None
+        chosen = request.POST.get("opening_stock_warehouse", "")
+        if chosen:
+            warehouse = Warehouse.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+            if warehouse is None:
+                messages.error(request, "Choose one of the warehouses listed.")
+                return redirect(reverse("admin:imports_importbatch_change", args=[pk]))
         result = {}
         if report_domain_errors(
             request,
             lambda: result.update(
-                batch=services.import_apply(batch=batch, actor=actor_of(request))
+                batch=services.import_apply(
+                    batch=batch, actor=actor_of(request), opening_stock_warehouse=warehouse
+                )
             ),
         ):
             batch = result["batch"]

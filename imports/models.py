@@ -48,6 +48,10 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     actor_name = models.CharField(max_length=200)
+    # Chosen at the apply: Shopify's Variant Inventory Qty counted into this warehouse.
+    opening_stock_warehouse = models.ForeignKey(
+        "inventory.Warehouse", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reverts = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reverted_by"
     )

@@ -60,6 +60,8 @@ class Outcome:
     objects: dict[str, dict[str, int]] = field(default_factory=dict)
     # Notices that hold for many rows, said once with their count: {message: rows}.
     tallies: dict[str, int] = field(default_factory=dict)
+    # Quantities a file offers as opening stock (Shopify's Variant Inventory Qty).
+    opening_stock: dict[str, int] = field(default_factory=lambda: {"variants": 0, "units": 0})
 
     def problem(self, row: int, column: str, value, message: str) -> None:
         self.problem_count += 1
@@ -122,5 +124,6 @@ class Outcome:
             "problems": [p.__dict__ for p in self.problems],
             "problem_count": self.problem_count,
             "notices": self.all_notices(),
+            "opening_stock": self.opening_stock,
             "rows": [[row, *entry] for row in sorted(self.diffs) for entry in self.diffs[row]],
         }

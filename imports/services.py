@@ -30,6 +30,7 @@ from imports.outcome import Outcome
 from imports.people_and_places import CategoriesImport, CustomersImport
 from imports.reading import ImportFileError, file_format_of, read_table
 from imports.simple import PricesImport, StockCountImport
+from inventory.models import Warehouse
 from reporting.writers import escape_text
 
 logger = logging.getLogger(__name__)
@@ -231,8 +232,11 @@ def import_preview(batch_id: int) -> ImportBatch | None:
     return _finish(batch, status, outcome=outcome)
 
 
-def import_apply(*, batch: ImportBatch, actor: Actor) -> ImportBatch:
-    """Queue the apply of a previewed, valid batch (on a worker for a big file)."""
+def import_apply(
+    *, batch: ImportBatch, actor: Actor, opening_stock_warehouse: Warehouse | None = None
+) -> ImportBatch:
+    """Queue the apply of a previewed, valid batch (on a worker for a big file), with the
+    file's quantities counted into `opening_stock_warehouse` when one is given."""
     user = actor.user
     if (
         not user
@@ -240,9 +244,13 @@ def import_apply(*, batch: ImportBatch, actor: Actor) -> ImportBatch:
         or not may_import(user, batch.kind)
     ):
         raise DomainError("Your role cannot apply this import.")
+    if opening_stock_warehouse is not None:
+        _check_opening_stock(batch, opening_stock_warehouse, user)
     # Ready → applying in one statement: of two clicks at once, one applies.
     taken = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.READY).update(
-        status=ImportStatus.APPLYING, started_at=timezone.now()
+        status=ImportStatus.APPLYING,
+        started_at=timezone.now(),
+        opening_stock_warehouse=opening_stock_warehouse,
     )
     if not taken:
         batch.refresh_from_db()
@@ -257,12 +265,27 @@ def import_apply(*, batch: ImportBatch, actor: Actor) -> ImportBatch:
     return import_apply_run(batch.pk, actor) or batch
 
 
-def import_apply_run(batch_id: int, actor: Actor) -> ImportBatch | None:
+def _check_opening_stock(batch: ImportBatch, warehouse: Warehouse, user) -> None:
+    if not (batch.preview or {}).get("opening_stock", {}).get("variants"):
+        raise DomainError(f"{batch} has no quantities to set as opening stock.")
+    if not warehouse.active:
+        raise DomainError(f"{warehouse.code} is not an active warehouse.")
+    if not user.has_perm("inventory.change_stocklevel"):
+        raise DomainError("Your role cannot set stock.")
+
+
+def import_apply_run(
+    batch_id: int, actor: Actor, *, opening_stock_warehouse: Warehouse | None = None
+) -> ImportBatch | None:
     """Write the batch in one transaction: every row or none. A file whose rows turned
-    invalid since the preview (the catalog changed) is refused whole."""
+    invalid since the preview (the catalog changed) is refused whole. The command line
+    names its opening stock warehouse here; the admin's is already on the batch."""
     batch = _claim(batch_id, (ImportStatus.APPLYING, ImportStatus.READY), ImportStatus.APPLYING)
     if batch is None:
         return None
+    if opening_stock_warehouse is not None:
+        batch.opening_stock_warehouse = opening_stock_warehouse
+        batch.save(update_fields=["opening_stock_warehouse"])
     try:
         with transaction.atomic():
             outcome = _run(batch, actor=actor)

@@ -20,6 +20,7 @@ from inventory.models import InventoryPolicy, ProductStatus, ProductVariant, Wei
 TRUE = {"true", "yes", "y", "1"}
 FALSE = {"false", "no", "n", "0"}
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+MAX_QUANTITY = 1_000_000_000  # units of one variant in one place: well inside the columns
 SKU_MAX_LENGTH = ProductVariant._meta.get_field("sku").max_length
 BARCODE_MAX_LENGTH = ProductVariant._meta.get_field("barcode").max_length
 
@@ -116,6 +117,19 @@ def sku(value: str) -> str:
 def barcode(value: str) -> str:
     # Spreadsheets put an apostrophe before digits to keep them as text.
     return text(BARCODE_MAX_LENGTH)(value.lstrip("'"))
+
+
+def whole_number(value: str) -> int:
+    """A whole number, negative or not ("-4", "12.0")."""
+    try:
+        number = Decimal(value.replace(" ", ""))
+    except InvalidOperation:
+        raise BadValue("is not a whole number") from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise BadValue("is not a whole number")
+    if abs(number) > MAX_QUANTITY:
+        raise BadValue(f"is beyond {MAX_QUANTITY:,} units")
+    return int(number)
 
 
 def quantity(value: str) -> int:

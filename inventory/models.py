@@ -361,6 +361,7 @@ class MovementReason(models.TextChoices):
     CORRECTION = "correction", "Correction"
     RETURN = "return", "Customer return"
     COUNT = "count", "Stocktake"
+    IMPORT = "import", "Opening stock (import)"
     TRANSFER_OUT = "transfer_out", "Transfer out"
     TRANSFER_IN = "transfer_in", "Transfer in"
     ALLOCATION = "allocation", "Allocation"

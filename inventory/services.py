@@ -225,8 +225,10 @@ def stock_count(
     actor: Actor,
     reference: str = "",
     note: str = "",
+    reason: str = MovementReason.COUNT,
 ) -> StockMovement | None:
-    """A stocktake: on hand becomes the counted quantity. Returns None when nothing differs."""
+    """A stocktake (or an import's opening stock): on hand becomes the counted quantity.
+    Returns None when nothing differs."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
         raise InvalidQuantity(f"A counted quantity must be zero or more, not {quantity!r}.")
     warehouse = _warehouse(warehouse)
@@ -244,7 +246,7 @@ def stock_count(
     change = Change(variant, warehouse, on_hand=quantity - level.on_hand)
     return _apply(
         [change],
-        reason=MovementReason.COUNT,
+        reason=reason,
         actor=actor,
         reference=reference,
         note=note,

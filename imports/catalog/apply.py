@@ -10,8 +10,15 @@ from backoffice.exceptions import DomainError
 from imports.catalog.plan import ProductPlan
 from imports.models import ImportBatch, ImportItem, ItemAction
 from integrations.changes import catalog_changed
-from inventory.models import InventoryPolicy, Product, ProductImage, ProductVariant, StockLevel
-from inventory.services import category_save
+from inventory.models import (
+    InventoryPolicy,
+    MovementReason,
+    Product,
+    ProductImage,
+    ProductVariant,
+    StockLevel,
+)
+from inventory.services import category_save, stock_count
 
 
 def item_row(batch, model: str, object_id: int, action: str, before=None, after=None) -> dict:
@@ -74,6 +81,7 @@ class CatalogWriter:
             items,
         )
         self._images(plans, items)
+        self._opening_stock(variants, items)
         stock_follows_policy(
             [v.variant for v in variants if not v.is_new and "inventory_policy" in v.changes]
         )
@@ -84,6 +92,38 @@ class CatalogWriter:
                 (v.variant.pk, v.variant.product_id) for v in variants if v.is_new or v.changes
             ],
         )
+
+    def _opening_stock(self, variants, items: list[dict]) -> None:
+        """The file's quantities counted into the warehouse chosen at the apply, through the
+        ledger; each count kept as an item the revert takes back."""
+        warehouse = self.batch.opening_stock_warehouse
+        if warehouse is None:
+            return
+        for vplan in variants:
+            if vplan.quantity is None or (vplan.is_new and vplan.quantity == 0):
+                continue  # a new variant has none on hand: no stock row to make
+            movement = stock_count(
+                variant=vplan.variant,
+                warehouse=warehouse,
+                quantity=vplan.quantity,
+                actor=self.actor,
+                reference=self.batch.reason[:200],
+                note=f"Row {vplan.row}",
+                reason=MovementReason.IMPORT,
+            )
+            if movement is None:
+                continue  # already so many on hand
+            before = movement.on_hand_after - movement.on_hand_delta
+            items.append(
+                item_row(
+                    self.batch,
+                    "inventory.stocklevel",
+                    vplan.variant.pk,
+                    ItemAction.STOCK,
+                    before={"warehouse": warehouse.code, "on_hand": before},
+                    after={"warehouse": warehouse.code, "on_hand": vplan.quantity},
+                )
+            )
 
     def _categories(self, new_categories) -> None:
         """New categories from Shopify paths, parents first (a path's prefix comes first)."""

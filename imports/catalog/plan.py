@@ -34,6 +34,7 @@ class VariantPlan:
     variant: ProductVariant
     is_new: bool
     changes: dict = field(default_factory=dict)
+    quantity: int | None = None  # opening stock offered by the file
 
 
 @dataclass
@@ -235,6 +236,7 @@ class CatalogPlanner:
             if is_new:
                 variant = ProductVariant(product=plan.product, position=position)
             vplan = VariantPlan(row=record.row, variant=variant, is_new=is_new)
+            vplan.quantity = record.quantity.value if record.quantity else None
             self._variant_fields(vplan, record, owners)
             plan.variants.append(vplan)
             what = f"variant {plan.record.handle} {variant.label}"

@@ -54,6 +54,7 @@ class VariantRecord:
     sku: Cell | None = None
     fields: dict[str, Cell] = field(default_factory=dict)
     unreadable: set[str] = field(default_factory=set)  # cells given but not readable
+    quantity: Cell | None = None  # Shopify's Variant Inventory Qty: opening stock, on request
 
 
 @dataclass

@@ -74,6 +74,7 @@ KNOWN_UNUSED = {
     "Image Position",
     "Image Alt Text",
     "Variant Taxable",
+    "Variant Inventory Qty",
     *OPTION_VALUE_COLUMNS,
 }
 IGNORED_QUIETLY = {
@@ -94,7 +95,6 @@ SHOPIFY_COLUMNS = (
     *VARIANT_COLUMNS,
     *KNOWN_UNUSED,
     *IGNORED_QUIETLY,
-    "Variant Inventory Qty",
 )
 
 # Columns only Shopify's product export has: two of them, with Handle and Title, make a file
@@ -137,18 +137,12 @@ def _note_columns(table: Table, outcome: Outcome) -> None:
     metafields = [c for c in table.columns if METAFIELD.search(c)]
     if metafields:
         outcome.notice(f"{len(metafields)} metafield column(s) are not imported.")
-    if "Variant Inventory Qty" in table.columns:
-        outcome.notice(
-            "Variant Inventory Qty is not imported: stock changes only through the stock "
-            "ledger — import a stock count file for it."
-        )
     other = [
         c
         for c in table.columns
         if c
         and c not in used
         and c not in IGNORED_QUIETLY
-        and c != "Variant Inventory Qty"
         and not METAFIELD.search(c)
         and not c.startswith("Google Shopping")
     ]
@@ -212,7 +206,30 @@ def _variant(raw: dict, row: int, options: tuple, outcome: Outcome) -> VariantRe
         raw, row, VARIANT_COLUMNS, VARIANT_FIELDS, outcome, variant.unreadable
     )
     _weight(variant, raw, row, outcome)
+    _quantity(variant, raw, row, outcome)
     return variant
+
+
+def _quantity(variant: VariantRecord, raw: dict, row: int, outcome: Outcome) -> None:
+    """Variant Inventory Qty, for the opening stock the apply may set. Shopify lets a
+    quantity go below zero (sold beyond stock); a count cannot: it is 0."""
+    text = (raw.get("Variant Inventory Qty") or "").strip()
+    if not text:
+        return
+    try:
+        quantity = values.whole_number(text)
+    except values.BadValue as error:
+        outcome.problem(row, "Variant Inventory Qty", text, str(error))
+        return
+    if quantity < 0:
+        outcome.tally(
+            "{rows} variant(s) have a negative Variant Inventory Qty (sold beyond stock in "
+            "Shopify): their opening stock would be 0."
+        )
+        quantity = 0
+    variant.quantity = Cell(quantity, row, "Variant Inventory Qty", text)
+    outcome.opening_stock["variants"] += 1
+    outcome.opening_stock["units"] += quantity
 
 
 def _taxable(record: ProductRecord, raw: dict, row: int, outcome: Outcome) -> None:

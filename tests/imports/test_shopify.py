@@ -170,7 +170,7 @@ def test_a_changed_export_changes_only_what_differs(merchant):
     assert ProductVariant.objects.get(sku="TEE-M-RED").price == Decimal("19.00")
 
 
-def test_an_old_export_without_status_or_cost_uses_published_and_ignores_inventory(merchant):
+def test_an_old_export_without_status_or_cost_uses_published(merchant):
     content = csv_bytes(rows(
         OLD_HEADER,
         {
@@ -191,8 +191,8 @@ def test_an_old_export_without_status_or_cost_uses_published_and_ignores_invento
     assert (socks.status, socks.category.full_path) == ("draft", "Socks")
     weights = list(socks.variants.order_by("position").values_list("sku", "weight", "cost"))
     assert weights == [("SOCK-39", Decimal("0.176"), None), ("SOCK-43", Decimal("0.198"), None)]
-    assert StockLevel.objects.count() == 0  # stock only moves through the ledger
-    assert any("Variant Inventory Qty is not imported" in n for n in batch.preview["notices"])
+    assert StockLevel.objects.count() == 0  # no warehouse chosen at the apply: no stock
+    assert batch.preview["opening_stock"] == {"variants": 2, "units": 16}
 
 
 def test_a_variant_row_of_another_product_in_between_is_refused(merchant):

@@ -11,6 +11,7 @@ from backoffice.exceptions import DomainError
 from imports.models import ImportKind, ImportStatus
 from imports.outcome import RowStatus
 from imports.services import import_apply_run, import_create
+from inventory.models import Warehouse
 
 FORMATS = {"native": ImportKind.PRODUCTS, "shopify": ImportKind.SHOPIFY}
 PROBLEMS_PRINTED = 20
@@ -23,12 +24,24 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--format", choices=FORMATS, default="native")
         parser.add_argument("--dry-run", action="store_true", help="Preview only; write nothing.")
+        parser.add_argument(
+            "--opening-stock",
+            metavar="WAREHOUSE",
+            help="Set stock from Shopify's Variant Inventory Qty into this warehouse (its code).",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"There is no file at {path}.")
         actor = Actor.system("import_catalog command")
+        warehouse = None
+        if options["opening_stock"]:
+            warehouse = Warehouse.objects.filter(code=options["opening_stock"], active=True).first()
+            if warehouse is None:
+                raise CommandError(
+                    f"No active warehouse has the code {options['opening_stock']!r}."
+                )
         try:
             with path.open("rb") as upload:
                 batch = import_create(
@@ -46,7 +59,7 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was written.")
             return
-        batch = import_apply_run(batch.pk, actor)
+        batch = import_apply_run(batch.pk, actor, opening_stock_warehouse=warehouse)
         if batch.status != ImportStatus.APPLIED:
             self._summary(batch)
             raise CommandError(batch.message or f"{batch} was not applied.")
@@ -62,6 +75,13 @@ class Command(BaseCommand):
             self.stdout.write(f"  {kind}: {parts}")
         for notice in preview.get("notices", []):
             self.stdout.write(f"  note: {notice}")
+        stock = preview.get("opening_stock") or {}
+        if stock.get("variants"):
+            where = batch.opening_stock_warehouse
+            self.stdout.write(
+                f"  opening stock: {stock['variants']} variant(s), {stock['units']} unit(s) "
+                + (f"counted into {where.code}" if where else "(--opening-stock WAREHOUSE sets it)")
+            )
         problems = preview.get("problems", [])
         for problem in problems[:PROBLEMS_PRINTED]:
             where = f"row {problem['row']}" + (
