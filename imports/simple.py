@@ -4,14 +4,17 @@ rows against the database (a few queries per chunk) and writes what it planned."
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from backoffice.bulk import insert_plain, update_with_history
 from backoffice.exceptions import DomainError
 from imports import values
 from imports.catalog.apply import item_row, snapshot
 from imports.models import ImportBatch, ImportItem, ItemAction
 from imports.outcome import Outcome, RowStatus
-from imports.reading import Table, require_columns
+from imports.reading import ImportFileError, Table, column_key, require_columns
 from integrations.changes import catalog_changed
+from inventory.handles import normalise_handle
 from inventory.models import MovementReason, ProductVariant, StockLevel, Warehouse
 from inventory.services import stock_adjust, stock_count
 
@@ -139,20 +142,87 @@ class PricesImport(RowImport):
 # --- stock counts ------------------------------------------------------------------------------
 
 
+class VariantsOfRows:
+    """The variants a chunk of rows names: by SKU, else by barcode, else by product handle and
+    option values — so a variant without a SKU can be counted too."""
+
+    def __init__(self, chunk):
+        def cells(column):
+            return {text for _, raw in chunk if (text := (raw.get(column) or "").strip())}
+
+        handles = {normalise_handle(h) for h in cells("handle")}
+        found = ProductVariant.objects.select_related("product").filter(
+            Q(sku__in=cells("sku"))
+            | Q(barcode__in={b.lstrip("'") for b in cells("barcode")})
+            | Q(product__handle__in=handles)
+        )
+        self.by_sku, self.by_barcode, self.by_options = {}, {}, {}
+        for variant in found:
+            if variant.sku:
+                self.by_sku[variant.sku] = variant
+            if variant.barcode:
+                self.by_barcode.setdefault(variant.barcode, []).append(variant)
+            options = (variant.option1, variant.option2, variant.option3)
+            self.by_options[(variant.product.handle, *options)] = variant
+
+    @property
+    def all(self) -> list[ProductVariant]:
+        return list({v.pk: v for v in self.by_options.values()}.values())
+
+    def of(self, row: int, raw: dict, outcome: Outcome) -> ProductVariant | None:
+        sku, barcode = (raw.get("sku") or "").strip(), (raw.get("barcode") or "").strip()
+        handle = normalise_handle(raw.get("handle") or "")
+        if sku:
+            variant = self.by_sku.get(sku)
+            if variant is None:
+                outcome.problem(row, "sku", sku, "is not the SKU of any variant")
+            return variant
+        if barcode:
+            matches = self.by_barcode.get(barcode.lstrip("'"), [])
+            if len(matches) == 1:
+                return matches[0]
+            message = (
+                "is not the barcode of any variant"
+                if not matches
+                else f"is the barcode of {len(matches)} variants: give the SKU, or the handle "
+                "and options"
+            )
+            outcome.problem(row, "barcode", barcode, message)
+            return None
+        if handle:
+            options = tuple((raw.get(c) or "").strip() for c in ("option1", "option2", "option3"))
+            variant = self.by_options.get((handle, *options))
+            if variant is None:
+                shown = " / ".join(o for o in options if o) or "no options"
+                outcome.problem(row, "handle", handle, f"has no variant with the options {shown}")
+            return variant
+        outcome.problem(row, "sku", "", "name the variant: its sku, its barcode, or its handle")
+        return None
+
+
 class StockCountImport(RowImport):
-    required = ["sku", "warehouse", "counted"]
-    columns = required
+    required = ["warehouse", "counted"]
+    columns = ["sku", "barcode", "handle", "option1", "option2", "option3", *required]
     kind = "stock count"
 
     def __init__(self, outcome: Outcome):
         self.outcome, self.seen = outcome, {}
         self.warehouses = {w.code.lower(): w for w in Warehouse.objects.filter(active=True)}
 
+    def chunks(self, table):
+        names = {column_key(c) for c in table.columns}
+        if not names & {"sku", "barcode", "handle"}:
+            raise ImportFileError(
+                "A stock count file names each variant by a sku, barcode or handle column "
+                f"(with option1…option3); the file has {', '.join(table.columns)}."
+            )
+        return super().chunks(table)
+
     def plan(self, chunk) -> list[RowPlan]:
-        variants = _variants(chunk, self.outcome)
+        variants = VariantsOfRows(chunk)
         levels = {
             (level.variant_id, level.warehouse_id): level
-            for level in StockLevel.objects.filter(variant__in=list(variants.values()))
+            for level in StockLevel.objects.filter(variant__in=variants.all)
         }
         plans = []
         for row, raw in chunk:
@@ -162,12 +232,10 @@ class StockCountImport(RowImport):
         return plans
 
     def _row(self, row, raw, variants, levels) -> RowPlan | None:
-        sku = _sku_of(row, raw, self.outcome)
         code = (raw.get("warehouse") or "").strip()
         counted_text = (raw.get("counted") or "").strip()
-        variant = variants.get(sku) if sku else None
-        if sku and variant is None:
-            self.outcome.problem(row, "sku", sku, "is not the SKU of any variant")
+        variant = variants.of(row, raw, self.outcome)
+        sku = variant.label if variant is not None else ""
         warehouse = self.warehouses.get(code.lower())
         if warehouse is None:
             self.outcome.problem(row, "warehouse", code, "is not the code of an active warehouse")

@@ -3,12 +3,14 @@
 from django import forms
 from unfold.widgets import (
     UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminRadioSelectWidget,
     UnfoldAdminSelectWidget,
     UnfoldAdminTextareaWidget,
     UnfoldAdminTextInputWidget,
 )
 
 from inventory.models import ADJUSTMENT_REASONS, ProductVariant, Warehouse
+from inventory.selectors import VARIANT_MATCHES_SHOWN, variant_find
 
 
 def _quantity(label: str, minimum: int, help_text: str = "") -> forms.IntegerField:
@@ -69,18 +71,55 @@ class TransferForm(StockOperationForm):
 
 
 class ReceiveNewForm(ReceiveForm):
-    """Receive a variant into a warehouse it may have no stock row in yet."""
+    """Receive a variant into a warehouse it may have no stock row in yet. The variant is
+    found by what the person has at hand: a SKU, a scanned barcode, or words of its title and
+    options; several matches are offered to choose from. A variant's own page names it."""
 
-    sku = forms.CharField(label="SKU", max_length=255, widget=UnfoldAdminTextInputWidget)
+    sku = forms.CharField(
+        label="Variant",
+        required=False,
+        max_length=300,
+        help_text="SKU or barcode (scan it), or words of the product's title and options.",
+        widget=UnfoldAdminTextInputWidget(attrs={"autofocus": True}),
+    )
+    variant = forms.ModelChoiceField(
+        queryset=ProductVariant.objects.select_related("product"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
     warehouse = forms.ModelChoiceField(
         queryset=Warehouse.objects.filter(active=True), widget=UnfoldAdminSelectWidget
     )
-    field_order = ["sku", "warehouse", "quantity", "reference", "note"]
+    field_order = ["sku", "variant", "warehouse", "quantity", "reference", "note"]
 
-    def clean_sku(self):
-        sku = self.cleaned_data["sku"].strip()
-        variant = ProductVariant.objects.select_related("product").filter(sku=sku).first()
-        if variant is None:
-            raise forms.ValidationError(f"No variant has the SKU {sku!r}.")
-        self.cleaned_data["variant"] = variant
-        return sku
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("variant") is not None:
+            return cleaned
+        if "variant" in self.errors:  # a hidden choice that names no variant (any more)
+            self.add_error(None, "That variant does not exist (any more): find it again.")
+            return cleaned
+        text = cleaned.get("sku", "").strip()
+        if not text:
+            self.add_error("sku", "Name the variant: its SKU, its barcode, or its title.")
+            return cleaned
+        found = variant_find(text)
+        if len(found) == 1:
+            cleaned["variant"] = found[0]
+        elif not found:
+            self.add_error(
+                "sku", f"No variant has the SKU or barcode {text!r}, or a title that matches it."
+            )
+        else:
+            self._offer(found)
+            more = " (the first 20)" if len(found) >= VARIANT_MATCHES_SHOWN else ""
+            self.add_error("variant", f"{len(found)} variants match {text!r}{more}: choose one.")
+        return cleaned
+
+    def _offer(self, variants: list[ProductVariant]) -> None:
+        field = self.fields["variant"]
+        field.queryset = ProductVariant.objects.filter(pk__in=[v.pk for v in variants])
+        field.widget = UnfoldAdminRadioSelectWidget(
+            choices=[(v.pk, f"{v.product.title} — {v.label}") for v in variants]
+        )
+        field.label = "Which variant?"

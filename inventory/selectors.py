@@ -74,6 +74,48 @@ def _available_in_active_warehouses():
     return Coalesce(Subquery(total[:1], output_field=IntegerField()), Value(0))
 
 
+VARIANT_MATCHES_SHOWN = 20
+
+
+def variant_find(text: str) -> list[ProductVariant]:
+    """The variants a person means by `text`: its SKU (whatever its case), else its barcode
+    (what a scanner types), else every word found in the product's title, the option values
+    or the SKU ("linen shirt m"). A variant without a SKU is found as well as one with."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    variants = ProductVariant.objects.select_related("product").order_by(
+        "product__title", "position", "pk"
+    )
+    for exact in (Q(sku=text), Q(sku__iexact=text), Q(barcode=text.lstrip("'"))):
+        found = list(variants.filter(exact)[:VARIANT_MATCHES_SHOWN])
+        if found:
+            return found
+    words = Q()
+    for word in text.split():
+        words &= (
+            Q(product__title__icontains=word)
+            | Q(option1__iexact=word)
+            | Q(option2__iexact=word)
+            | Q(option3__iexact=word)
+            | Q(sku__icontains=word)
+        )
+    found = list(variants.filter(words)[: VARIANT_MATCHES_SHOWN * 5])
+    return _best_by_options(found, text)[:VARIANT_MATCHES_SHOWN]
+
+
+def _best_by_options(variants: list[ProductVariant], text: str) -> list[ProductVariant]:
+    """Of variants matching every word, those whose option values are words of the text
+    ("linen shirt s" is the S, though "s" is in "shirt" too)."""
+    words = {word.casefold() for word in text.split()}
+
+    def hits(variant):
+        return sum(value.casefold() in words for value in variant.option_values)
+
+    best = max((hits(v) for v in variants), default=0)
+    return [v for v in variants if hits(v) == best]
+
+
 def sellable_variants():
     """Variants for sale (active, priced, of active products), with `available_n`."""
     return ProductVariant.objects.for_sale().annotate(available_n=_available_in_active_warehouses())

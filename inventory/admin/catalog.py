@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from unfold.admin import StackedInline, TabularInline
 from unfold.contrib.filters.admin import (
     AllValuesCheckboxFilter,
@@ -115,6 +115,7 @@ class VariantInline(TabularInline):
     model = ProductVariant
     formset = VariantInlineFormSet
     fields = (
+        "stock",
         "sku",
         "option1",
         "option2",
@@ -127,9 +128,25 @@ class VariantInline(TabularInline):
         "active",
         "position",
     )
+    readonly_fields = ("stock",)
     extra = 0
     show_change_link = True
     tab = True
+
+    @display(description="Stock")
+    def stock(self, obj):
+        """Where a variant's stock is received, counted and moved, SKU or not."""
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("admin:inventory_productvariant_change", args=[obj.pk])
+        receive = reverse("admin:inventory_stocklevel_receive_new")
+        return format_html(
+            '<a class="text-primary-600" href="{}#stock-by-warehouse">Levels</a> · '
+            '<a class="text-primary-600" href="{}?variant={}">Receive</a>',
+            url,
+            receive,
+            obj.pk,
+        )
 
 
 class ImageInline(StackedInline):
@@ -348,9 +365,13 @@ class ProductAdmin(ImportLinkMixin, HistoryExportAdmin):
         return TemplateResponse(request, "backoffice/action_form.html", context)
 
 
+STOCK_OPERATIONS = (("receive", "Receive"), ("adjust", "Adjust"), ("count", "Count"))
+STOCK_OPERATIONS += (("transfer", "Transfer"),)
+
+
 class StockLevelInline(TabularInline):
     model = StockLevel
-    fields = ("warehouse", "on_hand", "allocated", "available", "reorder_point")
+    fields = ("warehouse", "on_hand", "allocated", "available", "reorder_point", "operations")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -363,6 +384,19 @@ class StockLevelInline(TabularInline):
     @display(description="Available")
     def available(self, obj):
         return obj.available
+
+    @display(description="Stock operations")
+    def operations(self, obj):
+        """The stock page's row operations for this warehouse, with or without a SKU."""
+        links = [
+            format_html(
+                '<a class="text-primary-600" href="{}">{}</a>',
+                reverse(f"admin:inventory_stocklevel_{name}", args=[obj.pk]),
+                label,
+            )
+            for name, label in STOCK_OPERATIONS
+        ]
+        return format_html_join(" · ", "{}", ((link,) for link in links))
 
 
 class MovementInline(TabularInline):
@@ -406,6 +440,20 @@ class ProductVariantAdmin(HistoryAdmin):
     inlines = (StockLevelInline, MovementInline)
     paginator = InfinitePaginator
     show_full_result_count = False
+    actions_detail = ("receive_stock",)
+
+    def has_move_stock_permission(self, request, obj=None):
+        return request.user.has_perm("inventory.change_stocklevel")
+
+    @action(
+        description="Receive stock",
+        url_path="receive-stock",
+        icon="add_box",
+        permissions=["move_stock"],
+    )
+    def receive_stock(self, request, object_id):
+        url = reverse("admin:inventory_stocklevel_receive_new")
+        return redirect(f"{url}?variant={int(object_id)}")
 
     def save_model(self, request, obj, form, change):
         services.variant_save(variant=obj, actor=actor_of(request))

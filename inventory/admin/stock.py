@@ -2,6 +2,7 @@
 read-only ledger. Every operation is a form that calls one stock service. The stock page is
 exported (`inventory.resources.StockResource`)."""
 
+from django import forms as django_forms
 from django.contrib import admin, messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -17,7 +18,7 @@ from unfold.paginator import InfinitePaginator
 from backoffice.admin import BaseAdmin, ExportAdmin, ImportLinkMixin
 from backoffice.admin_services import actor_of, report_domain_errors
 from inventory import forms, services
-from inventory.models import StockLevel, StockMovement
+from inventory.models import ProductVariant, StockLevel, StockMovement
 from inventory.resources import StockResource
 
 
@@ -67,6 +68,14 @@ def _summary(level: StockLevel) -> list[tuple[str, object]]:
         ("Allocated", level.allocated),
         ("Available", level.available),
     ]
+
+
+def _named_variant(request) -> ProductVariant | None:
+    """The variant a link from its page names (`?variant=<id>`), if it exists."""
+    value = request.GET.get("variant", "")
+    if not value.isdigit():
+        return None
+    return ProductVariant.objects.select_related("product").filter(pk=value).first()
 
 
 def _common(data) -> dict:
@@ -133,13 +142,13 @@ class StockLevelAdmin(ImportLinkMixin, ExportAdmin):
             return "Low"
         return "In stock"
 
-    def render_operation(self, request, form, title, submit, level=None):
+    def render_operation(self, request, form, title, submit, level=None, summary=None):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": title,
             "form": form,
-            "summary": _summary(level) if level else None,
+            "summary": _summary(level) if level else summary,
             "submit_label": submit,
             "cancel_url": reverse("admin:inventory_stocklevel_changelist"),
         }
@@ -207,13 +216,20 @@ class StockLevelAdmin(ImportLinkMixin, ExportAdmin):
         permissions=["move_stock"],
     )
     def receive_new(self, request):
-        form = forms.ReceiveNewForm(request.POST or None)
+        """Receive any variant (with or without a SKU) into any active warehouse; opened from
+        a variant's page (`?variant=<id>`) it names that variant."""
+        named = _named_variant(request)
+        initial = {"variant": named.pk} if named else {}
+        form = forms.ReceiveNewForm(request.POST or None, initial=initial)
+        if named is not None:
+            form.fields["sku"].widget = django_forms.HiddenInput()
         if form.is_valid():
             data = form.cleaned_data
+            variant = data["variant"]
             ok = report_domain_errors(
                 request,
                 lambda: services.stock_receive(
-                    variant=data["variant"],
+                    variant=variant,
                     warehouse=data["warehouse"],
                     quantity=data["quantity"],
                     actor=actor_of(request),
@@ -222,9 +238,10 @@ class StockLevelAdmin(ImportLinkMixin, ExportAdmin):
                 ),
             )
             if ok:
-                messages.success(request, f"Received {data['quantity']} × {data['sku']}.")
+                messages.success(request, f"Received {data['quantity']} × {variant.label}.")
                 return redirect(reverse("admin:inventory_stocklevel_changelist"))
-        return self.render_operation(request, form, "Receive stock", "Receive")
+        summary = [("Variant", named), ("Barcode", named.barcode or "—")] if named else None
+        return self.render_operation(request, form, "Receive stock", "Receive", summary=summary)
 
 
 @admin.register(StockMovement)

@@ -210,7 +210,7 @@ def test_receive_stock_by_sku_into_a_new_warehouse(client, merchant, stocked):
         "/admin/inventory/stocklevel/receive-new/",
         {"sku": "NOPE", "warehouse": east.pk, "quantity": 2},
     )
-    assert "No variant has the SKU &#x27;NOPE&#x27;." in unknown.content.decode()
+    assert "No variant has the SKU or barcode &#x27;NOPE&#x27;" in unknown.content.decode()
     assert snapshot() == before
     client.post(
         "/admin/inventory/stocklevel/receive-new/",
