@@ -108,6 +108,7 @@ class ImportBatchAdmin(BaseAdmin):
             if preview.get("counts")
             else [],
             "may_apply": may_apply and batch.status == ImportStatus.READY,
+            "skippable": services.skippable(batch) if may_apply else None,
             "opening_stock": preview.get("opening_stock") or {},
             "stock_warehouses": self._stock_warehouses(request, preview),
             "may_revert": may_apply
@@ -144,13 +145,16 @@ class ImportBatchAdmin(BaseAdmin):
             request,
             lambda: result.update(
                 batch=services.import_apply(
-                    batch=batch, actor=actor_of(request), opening_stock_warehouse=warehouse
+                    batch=batch,
+                    actor=actor_of(request),
+                    opening_stock_warehouse=warehouse,
+                    skip_invalid=request.POST.get("skip_invalid") == "1",
                 )
             ),
         ):
             batch = result["batch"]
             if batch.status == ImportStatus.APPLIED:
-                messages.success(request, f"{batch} applied.")
+                messages.success(request, f"{batch} applied. {batch.message}".strip())
             elif batch.status == ImportStatus.APPLYING:
                 messages.info(request, f"{batch} is being applied in the background.")
             else:

@@ -48,6 +48,8 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     actor_name = models.CharField(max_length=200)
+    # Chosen at the apply: write the valid products (or rows) and skip the invalid ones.
+    skips_invalid = models.BooleanField(default=False)
     # Chosen at the apply: Shopify's Variant Inventory Qty counted into this warehouse.
     opening_stock_warehouse = models.ForeignKey(
         "inventory.Warehouse", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

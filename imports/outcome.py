@@ -60,6 +60,8 @@ class Outcome:
     objects: dict[str, dict[str, int]] = field(default_factory=dict)
     # Notices that hold for many rows, said once with their count: {message: rows}.
     tallies: dict[str, int] = field(default_factory=dict)
+    # Products (or rows) that could be applied without the invalid ones, and those skipped.
+    units: dict[str, int] = field(default_factory=lambda: {"valid": 0, "skipped": 0})
     # Quantities a file offers as opening stock (Shopify's Variant Inventory Qty).
     opening_stock: dict[str, int] = field(default_factory=lambda: {"variants": 0, "units": 0})
 
@@ -100,6 +102,9 @@ class Outcome:
             entry = [what, status, fields]
             self.diffs.setdefault(row, []).append(entry)
 
+    def touches_problem(self, rows) -> bool:
+        return any(row in self.problem_rows for row in rows)
+
     @property
     def valid(self) -> bool:
         return self.problem_count == 0
@@ -125,5 +130,6 @@ class Outcome:
             "problem_count": self.problem_count,
             "notices": self.all_notices(),
             "opening_stock": self.opening_stock,
+            "units": self.units,
             "rows": [[row, *entry] for row in sorted(self.diffs) for entry in self.diffs[row]],
         }

@@ -65,6 +65,7 @@ class CategoriesImport(RowImport):
     required = ["slug"]
     columns = ["slug", "name", "parent_slug", "description"]
     kind = "categories"
+    skips_invalid = False  # a category's parent may be a row of the file: all or nothing
 
     def __init__(self, outcome):
         self.outcome = outcome

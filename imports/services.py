@@ -198,10 +198,31 @@ def _pass(batch: ImportBatch, actor: Actor | None) -> Outcome:
         outcome.notices.extend(table.notices)
         for chunk in importer.chunks(table):
             plans = importer.plan(chunk)
-            if actor is not None and outcome.valid:
-                importer.write(plans, batch, actor)
+            valid = [p for p in plans if not outcome.touches_problem(p.rows)]
+            outcome.units["valid"] += len(valid)
+            outcome.units["skipped"] += len(plans) - len(valid)
+            if actor is not None and (outcome.valid or batch.skips_invalid):
+                importer.write(valid, batch, actor)
             _beat(batch, outcome)
     return outcome
+
+
+def skippable(batch: ImportBatch) -> dict | None:
+    """For an invalid batch whose kind allows it: how many products (or rows) the apply of
+    the valid ones would write and skip; None when it cannot."""
+    preview = batch.preview or {}
+    units = preview.get("units") or {}
+    importer = IMPORTERS.get(batch.kind)
+    if batch.status != ImportStatus.INVALID or importer is None or not units.get("valid"):
+        return None
+    if not getattr(importer(Outcome()), "skips_invalid", False):
+        return None
+    unit = _unit(importer(Outcome()).unit, units["valid"])
+    return {"valid": units["valid"], "skipped": units.get("skipped", 0), "unit": unit}
+
+
+def _unit(plural: str, count: int) -> str:
+    return plural if count != 1 else plural.removesuffix("s")
 
 
 def _claim(batch_id: int, status_from: tuple, status_to: str) -> ImportBatch | None:
@@ -233,10 +254,16 @@ def import_preview(batch_id: int) -> ImportBatch | None:
 
 
 def import_apply(
-    *, batch: ImportBatch, actor: Actor, opening_stock_warehouse: Warehouse | None = None
+    *,
+    batch: ImportBatch,
+    actor: Actor,
+    opening_stock_warehouse: Warehouse | None = None,
+    skip_invalid: bool = False,
 ) -> ImportBatch:
     """Queue the apply of a previewed, valid batch (on a worker for a big file), with the
-    file's quantities counted into `opening_stock_warehouse` when one is given."""
+    file's quantities counted into `opening_stock_warehouse` when one is given. With
+    `skip_invalid`, an invalid batch writes its valid products (or rows) and skips the rest,
+    still in one transaction."""
     user = actor.user
     if (
         not user
@@ -246,11 +273,18 @@ def import_apply(
         raise DomainError("Your role cannot apply this import.")
     if opening_stock_warehouse is not None:
         _check_opening_stock(batch, opening_stock_warehouse, user)
+    expected = ImportStatus.READY
+    if skip_invalid:
+        batch.refresh_from_db()
+        if skippable(batch) is None:
+            raise DomainError(f"{batch} has no valid rows to apply without the invalid ones.")
+        expected = ImportStatus.INVALID
     # Ready → applying in one statement: of two clicks at once, one applies.
-    taken = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.READY).update(
+    taken = ImportBatch.objects.filter(pk=batch.pk, status=expected).update(
         status=ImportStatus.APPLYING,
         started_at=timezone.now(),
         opening_stock_warehouse=opening_stock_warehouse,
+        skips_invalid=skip_invalid,
     )
     if not taken:
         batch.refresh_from_db()
@@ -275,25 +309,36 @@ def _check_opening_stock(batch: ImportBatch, warehouse: Warehouse, user) -> None
 
 
 def import_apply_run(
-    batch_id: int, actor: Actor, *, opening_stock_warehouse: Warehouse | None = None
+    batch_id: int,
+    actor: Actor,
+    *,
+    opening_stock_warehouse: Warehouse | None = None,
+    skip_invalid: bool = False,
 ) -> ImportBatch | None:
-    """Write the batch in one transaction: every row or none. A file whose rows turned
-    invalid since the preview (the catalog changed) is refused whole. The command line
-    names its opening stock warehouse here; the admin's is already on the batch."""
-    batch = _claim(batch_id, (ImportStatus.APPLYING, ImportStatus.READY), ImportStatus.APPLYING)
+    """Write the batch in one transaction: every row or none (or, when it skips invalid
+    rows, every valid product or row). A file whose rows turned invalid since the preview
+    (the catalog changed) is refused whole. The command line gives its choices here; the
+    admin's are already on the batch."""
+    statuses = (ImportStatus.APPLYING, ImportStatus.READY)
+    if skip_invalid:
+        statuses += (ImportStatus.INVALID,)
+    batch = _claim(batch_id, statuses, ImportStatus.APPLYING)
     if batch is None:
         return None
-    if opening_stock_warehouse is not None:
-        batch.opening_stock_warehouse = opening_stock_warehouse
-        batch.save(update_fields=["opening_stock_warehouse"])
+    if opening_stock_warehouse is not None or skip_invalid:
+        batch.opening_stock_warehouse = opening_stock_warehouse or batch.opening_stock_warehouse
+        batch.skips_invalid = batch.skips_invalid or skip_invalid
+        batch.save(update_fields=["opening_stock_warehouse", "skips_invalid"])
     try:
         with transaction.atomic():
             outcome = _run(batch, actor=actor)
-            if not outcome.valid:
+            if not outcome.valid and not batch.skips_invalid:
                 raise ImportInvalid(outcome)
             # "Applied" commits with the data: a worker killed at any moment leaves both or
             # neither.
-            return _finish(batch, ImportStatus.APPLIED, outcome=outcome)
+            return _finish(
+                batch, ImportStatus.APPLIED, outcome=outcome, message=_skipped(batch, outcome)
+            )
     except ImportInvalid as error:
         return _finish(
             batch,
@@ -311,6 +356,16 @@ def import_apply_run(
         )
 
 
+def _skipped(batch: ImportBatch, outcome: Outcome) -> str:
+    if outcome.valid:
+        return ""
+    unit = _unit(IMPORTERS[batch.kind](Outcome()).unit, outcome.units["valid"])
+    return (
+        f"Applied {outcome.units['valid']} {unit}; skipped {outcome.units['skipped']} with "
+        f"invalid rows ({len(outcome.problem_rows)} rows, listed in the error file)."
+    )
+
+
 def _failure(error: Exception) -> str:
     if isinstance(error, SoftTimeLimitExceeded):
         return "the import took longer than its time limit; split the file."
@@ -323,9 +378,13 @@ def _finish(batch, status, *, outcome: Outcome | None = None, message: str = "")
     if outcome is not None:
         batch.preview = outcome.as_preview()
         batch.counts = {**batch.preview["counts"], "rows": outcome.rows_seen}
+        if batch.skips_invalid:
+            batch.counts["skipped"] = outcome.units["skipped"]
         batch.row_count = outcome.rows_seen
         fields += ["preview", "counts", "row_count"]
-        if not outcome.valid:
+        # An apply that skipped invalid rows keeps the preview's error file (storage is
+        # written outside the apply's transaction).
+        if not outcome.valid and not (batch.skips_invalid and batch.error_file):
             _save_error_file(batch, outcome)
             fields.append("error_file")
     batch.save(update_fields=fields)

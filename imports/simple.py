@@ -28,12 +28,18 @@ class RowPlan:
     target: object
     changes: dict = field(default_factory=dict)
 
+    @property
+    def rows(self) -> tuple[int]:
+        return (self.row,)
+
 
 class RowImport:
     """Rows read in chunks of `CHUNK`, after the required columns are checked."""
 
     required: list[str] = []
     kind = ""
+    unit = "rows"  # what "apply the valid ones" counts
+    skips_invalid = True  # rows stand alone: the valid ones may be applied without the rest
 
     def chunks(self, table: Table):
         require_columns(table, self.required, kind=self.kind, known=self.columns)

@@ -58,7 +58,7 @@ class CatalogWriter:
         self.written = {"created": 0, "updated": 0}
 
     def write(self, plans: list[ProductPlan], new_categories) -> None:
-        self._categories(new_categories)
+        self._categories(new_categories, plans)
         now = timezone.now()
         items: list[dict] = []
         self._save(
@@ -125,11 +125,18 @@ class CatalogWriter:
                 )
             )
 
-    def _categories(self, new_categories) -> None:
-        """New categories from Shopify paths, parents first (a path's prefix comes first)."""
+    def _categories(self, new_categories, plans: list[ProductPlan]) -> None:
+        """New categories from Shopify paths that these products are put in, parents first
+        (a path's prefix comes first); a skipped product's new category is not made."""
+        wanted = set()
+        for plan in plans:
+            node = plan.changes.get("category", (None, None))[1]
+            while node is not None and node.pk is None:
+                wanted.add(id(node))
+                node = node.parent
         for path in sorted(new_categories, key=len):
             category = new_categories[path]
-            if category.pk is None:
+            if category.pk is None and id(category) in wanted:
                 category_save(category=category, actor=self.actor, reason=self.batch.reason)
                 ImportItem.objects.create(
                     batch=self.batch,

@@ -12,6 +12,9 @@ from imports.reading import Table
 
 
 class CatalogImport:
+    unit = "products"
+    skips_invalid = True  # a product with an invalid row is skipped whole
+
     def __init__(self, outcome: Outcome, *, shopify: bool):
         self.outcome = outcome
         self.planner = CatalogPlanner(outcome, shopify=shopify)

@@ -47,6 +47,10 @@ class ProductPlan:
     new_images: list[ProductImage] = field(default_factory=list)
     changed_images: list[tuple[ProductImage, dict]] = field(default_factory=list)
 
+    @property
+    def rows(self) -> list[int]:
+        return self.record.rows
+
 
 class CatalogPlanner:
     def __init__(self, outcome: Outcome, *, shopify: bool):
@@ -61,6 +65,7 @@ class CatalogPlanner:
     # --- a chunk ---------------------------------------------------------------------------
 
     def plan(self, records: list[ProductRecord]) -> list[ProductPlan]:
+        self.outcome.units["skipped"] += sum(r.invalid for r in records)
         records = [r for r in records if not r.invalid]
         products = Product.objects.in_bulk([r.handle for r in records], field_name="handle")
         variants = self._variants_of(products.values())

@@ -78,6 +78,7 @@ class ProductRecord:
     variants: list[VariantRecord] = field(default_factory=list)
     images: list[ImageRecord] = field(default_factory=list)
     invalid: bool = False
+    rows: list[int] = field(default_factory=list)  # every row of the file it was read from
 
 
 def parse_cells(raw_row: dict, row: int, mapping: dict, parsers: dict, outcome: Outcome, bad=None):
@@ -151,6 +152,7 @@ def grouped_records(table: Table, outcome: Outcome, column: str, start, add):
                 record = None
                 continue
             record = start(handle, row, raw)
+        record.rows.append(row)
         add(record, raw, row)
     if record is not None:
         yield record

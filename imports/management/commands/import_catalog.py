@@ -10,7 +10,7 @@ from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from imports.models import ImportKind, ImportStatus
 from imports.outcome import RowStatus
-from imports.services import import_apply_run, import_create
+from imports.services import import_apply_run, import_create, skippable
 from inventory.models import Warehouse
 
 FORMATS = {"native": ImportKind.PRODUCTS, "shopify": ImportKind.SHOPIFY}
@@ -24,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--format", choices=FORMATS, default="native")
         parser.add_argument("--dry-run", action="store_true", help="Preview only; write nothing.")
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="Apply the valid products and skip those with invalid rows.",
+        )
         parser.add_argument(
             "--opening-stock",
             metavar="WAREHOUSE",
@@ -52,18 +57,21 @@ class Command(BaseCommand):
         if batch.kind != FORMATS[options["format"]]:
             self.stdout.write(f"The file is a {batch.get_kind_display()} file: read as one.")
         self._summary(batch)
-        if batch.status != ImportStatus.READY:
+        skip = options["skip_invalid"] and skippable(batch) is not None
+        if batch.status != ImportStatus.READY and not skip:
             raise CommandError(
                 batch.message or f"{batch}: the file has invalid rows; nothing was imported."
             )
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was written.")
             return
-        batch = import_apply_run(batch.pk, actor, opening_stock_warehouse=warehouse)
+        batch = import_apply_run(
+            batch.pk, actor, opening_stock_warehouse=warehouse, skip_invalid=skip
+        )
         if batch.status != ImportStatus.APPLIED:
             self._summary(batch)
             raise CommandError(batch.message or f"{batch} was not applied.")
-        self.stdout.write(self.style.SUCCESS(f"{batch} applied."))
+        self.stdout.write(self.style.SUCCESS(f"{batch} applied. {batch.message}".strip()))
 
     def _summary(self, batch) -> None:
         preview = batch.preview or {}
