@@ -267,6 +267,8 @@ STORE_CURRENCY = env.str("STORE_CURRENCY", default="EUR")
 # a worker (with a progress bar) instead of in the request.
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=50)
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=1000)
+# The most rows one import takes (other limits, fixed, are in imports/limits.py).
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
 # Whether catalog prices include tax (as shops selling to consumers in Europe usually show
 # them) or have it added on top. Each order keeps the choice it was priced with.
 PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)

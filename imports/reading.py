@@ -14,16 +14,14 @@ from pathlib import PurePath
 
 from django.conf import settings
 
-from backoffice.exceptions import DomainError
+from imports import limits
+from imports.errors import ImportFileError
 from reporting.writers import DANGEROUS_STARTS
 
 DELIMITERS = ",;\t"
+csv.field_size_limit(limits.MAX_CELL_CHARS)
 SNIFF_BYTES = 64 * 1024
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx"}
-
-
-class ImportFileError(DomainError):
-    """The file cannot be read as a table (size, encoding, format, columns)."""
 
 
 @dataclass
@@ -38,6 +36,8 @@ class Table:
     delimiter: str = ""
     notices: list[str] = field(default_factory=list)
     text: io.TextIOWrapper | None = None
+    shared_strings: int = 0  # an xlsx file's distinct texts, which opening it holds in memory
+    estimated_rows: int = 0  # what an xlsx sheet says of its size (it may be wrong)
 
     def release(self) -> None:
         """Let go of the binary stream without closing it (a text wrapper closes the stream
@@ -155,9 +155,10 @@ def _read_csv(stream) -> Table:
 
 def _csv_rows(reader, columns: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows numbered as a spreadsheet shows them (a cell's line breaks do not count)."""
-    width, number = len(columns), 1
+    width, number, cells_seen = len(columns), 1, 0
     try:
         for number, cells in enumerate(reader, start=2):
+            limits.check_row(number)
             if not any(cell.strip() for cell in cells):
                 continue  # a blank line
             if len(cells) > width and any(c.strip() for c in cells[width:]):
@@ -165,9 +166,25 @@ def _csv_rows(reader, columns: list[str]) -> Iterator[tuple[int, dict[str, str]]
                     f"Row {number} has {len(cells)} cells but the header names {width} "
                     "columns: is a delimiter or a quote out of place?"
                 )
+            cells_seen = _count_cells(cells_seen, cells)
             yield number, {c: unescape(v) for c, v in zip(columns, cells, strict=False)}
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise ImportFileError(
+                f"Row {number + 1} holds a cell longer than {limits.MAX_CELL_CHARS:,} "
+                "characters, the most an import reads."
+            ) from error
         raise ImportFileError(f"Row {number + 1} is not readable csv: {error}.") from error
+
+
+def _count_cells(seen: int, cells) -> int:
+    seen += sum(1 for cell in cells if cell)
+    if seen > limits.MAX_CELLS:
+        raise limits.FileTooBig(
+            f"The file holds more than {limits.MAX_CELLS:,} filled cells, the most one import "
+            "takes: split it."
+        )
+    return seen
 
 
 def unescape(text: str) -> str:
@@ -179,6 +196,7 @@ def unescape(text: str) -> str:
 
 
 def _columns(header: list) -> list[str]:
+    limits.check_columns(len(header))
     columns = [str(c if c is not None else "").strip() for c in header]
     while columns and not columns[-1]:
         columns.pop()
@@ -200,6 +218,7 @@ def _read_xlsx(stream) -> Table:
 
     from openpyxl import load_workbook
 
+    shared_strings = limits.xlsx_shared_strings(stream)
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as error:
@@ -210,13 +229,24 @@ def _read_xlsx(stream) -> Table:
         columns = _columns(list(next(values)))
     except StopIteration:
         raise ImportFileError("The workbook's first sheet is empty.") from None
-    return Table(columns=columns, rows=_xlsx_rows(values, columns), file_format="xlsx")
+    table = Table(columns=columns, rows=_xlsx_rows(values, columns), file_format="xlsx")
+    table.shared_strings = shared_strings
+    table.estimated_rows = max((sheet.max_row or 1) - 1, 0)
+    return table
 
 
 def _xlsx_rows(values, columns: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    cells_seen = 0
     for number, cells in enumerate(values, start=2):
+        limits.check_row(number)
         texts = [_cell_text(c) for c in cells[: len(columns)]]
         if any(t.strip() for t in texts):
+            if any(len(t) > limits.MAX_CELL_CHARS for t in texts):
+                raise ImportFileError(
+                    f"Row {number} holds a cell longer than {limits.MAX_CELL_CHARS:,} "
+                    "characters, the most an import reads."
+                )
+            cells_seen = _count_cells(cells_seen, texts)
             yield number, {c: unescape(v) for c, v in zip(columns, texts, strict=False)}
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
+from imports import limits
 from imports.catalog.importer import CatalogImport
 from imports.catalog.shopify import is_shopify_export
 from imports.models import ImportBatch, ImportKind, ImportStatus
@@ -35,6 +36,8 @@ from reporting.writers import escape_text
 
 logger = logging.getLogger(__name__)
 
+# A request opens an xlsx file only when its shared strings are few (openpyxl holds them all).
+REQUEST_SHARED_STRINGS = 50_000
 STALE_AFTER = timedelta(minutes=10)  # no heartbeat for this long: the worker is gone
 IMPORTERS = {
     ImportKind.PRODUCTS: lambda outcome: CatalogImport(outcome, shopify=False),
@@ -85,8 +88,7 @@ def import_create(*, kind: str, upload, actor: Actor, wait: bool = False) -> Imp
         raise DomainError(f"Your role cannot import {ImportKind(kind).label.lower()}.")
     name = getattr(upload, "name", "") or "upload"
     file_format = file_format_of(name)
-    kind = _recognised_kind(kind, upload, name, actor)
-    rows = _check_readable(kind, upload, name)
+    kind, rows = _check_readable(kind, upload, name, actor)
     with transaction.atomic():
         batch = ImportBatch(
             kind=kind,
@@ -106,45 +108,51 @@ def import_create(*, kind: str, upload, actor: Actor, wait: bool = False) -> Imp
 
             transaction.on_commit(lambda: import_preview_task.delay(batch.pk))
     if not background:
-        import_preview(batch.pk)
+        # A file larger than it said (an xlsx's stated size is the file's word) moves to a
+        # worker once the request has read the rows it may.
+        import_preview(batch.pk, row_limit=None if wait else settings.IMPORT_BACKGROUND_ROWS)
         batch.refresh_from_db()
     return batch
 
 
-def _recognised_kind(kind: str, upload, name: str, actor: Actor) -> str:
-    """A Shopify product export chosen as another kind of file is imported as what it is
-    (the caller sees the batch's kind differ from its choice, and says so)."""
-    if kind == ImportKind.SHOPIFY:
-        return kind
-    table = read_table(upload, name)
-    table.release()
-    if not is_shopify_export(table.columns):
-        return kind
-    if actor.user is not None and not may_import(actor.user, ImportKind.SHOPIFY):
-        return kind
-    return ImportKind.SHOPIFY
-
-
-def _check_readable(kind: str, upload, name: str) -> int:
-    """Open the file and its header as the import will; the number of data rows (an
-    estimate for csv: a cell may hold line breaks)."""
+def _check_readable(kind: str, upload, name: str, actor: Actor) -> tuple[str, int]:
+    """Open the file and its header once, as the import will: the kind it really is, and its
+    number of data rows (an estimate: a csv cell may hold line breaks, an xlsx sheet states
+    its own size). A workbook whose shared strings alone outweigh a request's work is not
+    opened here: its worker checks it."""
+    if file_format_of(name) == "xlsx" and limits.xlsx_shared_strings(upload) > (
+        REQUEST_SHARED_STRINGS
+    ):
+        return kind, settings.IMPORT_BACKGROUND_ROWS + 1
     table = read_table(upload, name)
     try:
+        kind = _recognised_kind(kind, table.columns, actor)
         importer = IMPORTERS[kind](Outcome())
+        rows = table.estimated_rows
         table.rows = iter(())  # the header is enough to check the required columns
         next(iter(importer.chunks(table)), None)
     finally:
         table.release()
+    if table.file_format != "xlsx":
+        upload.seek(0)
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: upload.read(1 << 20), b""))
+        rows = max(lines - 1, 0)  # the header's line
     upload.seek(0)
-    if table.file_format == "xlsx":
-        from openpyxl import load_workbook
+    if rows > limits.max_rows():
+        raise limits.FileTooBig(
+            f"The file has {rows:,} rows; one import takes at most {limits.max_rows():,}: split it."
+        )
+    return kind, rows
 
-        sheet = load_workbook(upload, read_only=True).worksheets[0]
-        rows = max((sheet.max_row or 1) - 1, 0)
-    else:
-        rows = sum(chunk.count(b"\n") for chunk in iter(lambda: upload.read(1 << 20), b""))
-    upload.seek(0)
-    return rows
+
+def _recognised_kind(kind: str, columns: list[str], actor: Actor) -> str:
+    """A Shopify product export chosen as another kind of file is imported as what it is
+    (the caller sees the batch's kind differ from its choice, and says so)."""
+    if kind == ImportKind.SHOPIFY or not is_shopify_export(columns):
+        return kind
+    if actor.user is not None and not may_import(actor.user, ImportKind.SHOPIFY):
+        return kind
+    return ImportKind.SHOPIFY
 
 
 # --- running a batch ---------------------------------------------------------------------------
@@ -184,17 +192,30 @@ def _few_collections():
         gc.set_threshold(*thresholds)
 
 
-def _run(batch: ImportBatch, *, actor: Actor | None = None) -> Outcome:
+class TooBigForRequest(Exception):
+    """The file has more rows than a request may read: its preview moves to a worker."""
+
+
+def _run(batch: ImportBatch, *, actor: Actor | None = None, row_limit=None) -> Outcome:
     """One pass over the stored file: plan every chunk, and write it when `actor` is given."""
     with _few_collections():
-        return _pass(batch, actor)
+        return _pass(batch, actor, row_limit)
 
 
-def _pass(batch: ImportBatch, actor: Actor | None) -> Outcome:
+def _limited(rows, limit: int):
+    for count, row in enumerate(rows, start=1):
+        if count > limit:
+            raise TooBigForRequest
+        yield row
+
+
+def _pass(batch: ImportBatch, actor: Actor | None, row_limit=None) -> Outcome:
     outcome = Outcome()
     importer = IMPORTERS[batch.kind](outcome)
     with batch.file.open("rb") as stored:
         table = read_table(stored, batch.file_name)
+        if row_limit is not None:
+            table.rows = _limited(table.rows, row_limit)
         outcome.notices.extend(table.notices)
         for chunk in importer.chunks(table):
             plans = importer.plan(chunk)
@@ -236,14 +257,20 @@ def _claim(batch_id: int, status_from: tuple, status_to: str) -> ImportBatch | N
     return batch
 
 
-def import_preview(batch_id: int) -> ImportBatch | None:
+def import_preview(batch_id: int, *, row_limit: int | None = None) -> ImportBatch | None:
     """Read the whole file and plan it without writing: the preview, the counts, and for an
-    invalid file a copy with an error column. Safe to call twice."""
+    invalid file a copy with an error column. Safe to call twice. With `row_limit` (a
+    request), a file with more rows is handed to a worker instead."""
     batch = _claim(batch_id, (ImportStatus.PREVIEWING,), ImportStatus.PREVIEWING)
     if batch is None:
         return None
     try:
-        outcome = _run(batch)
+        outcome = _run(batch, row_limit=row_limit)
+    except TooBigForRequest:
+        from imports.tasks import import_preview_task
+
+        transaction.on_commit(lambda: import_preview_task.delay(batch_id))
+        return batch
     except ImportFileError as error:
         return _finish(batch, ImportStatus.INVALID, message=str(error))
     except Exception as error:

@@ -1,10 +1,9 @@
 """Products and variants, from the native format or a Shopify export: records read, planned
 against the catalog and written a chunk at a time."""
 
-from itertools import islice
-
+from imports import limits
 from imports.catalog.apply import CatalogWriter
-from imports.catalog.plan import CHUNK, CatalogPlanner
+from imports.catalog.plan import CatalogPlanner
 from imports.catalog.records import native_records
 from imports.catalog.shopify import shopify_records
 from imports.outcome import Outcome
@@ -21,8 +20,16 @@ class CatalogImport:
         self.records = shopify_records if shopify else native_records
 
     def chunks(self, table: Table):
-        records = self.records(table, self.outcome)
-        while chunk := list(islice(records, CHUNK)):
+        """Records a chunk at a time: up to `CHUNK_PRODUCTS` products or `CHUNK_ROWS` rows,
+        whichever comes first, so a chunk's memory is bounded whatever the products' sizes."""
+        chunk, rows = [], 0
+        for record in self.records(table, self.outcome):
+            chunk.append(record)
+            rows += len(record.rows)
+            if len(chunk) >= limits.CHUNK_PRODUCTS or rows >= limits.CHUNK_ROWS:
+                yield chunk
+                chunk, rows = [], 0
+        if chunk:
             yield chunk
 
     def plan(self, chunk):

@@ -25,8 +25,6 @@ from inventory.models import (
     TaxClass,
 )
 
-CHUNK = 1000  # products planned and written together
-
 
 @dataclass
 class VariantPlan:

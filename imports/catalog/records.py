@@ -8,7 +8,7 @@ carry something, each parsed, with the row and column it came from."""
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from imports import values
+from imports import limits, values
 from imports.outcome import Outcome
 from imports.reading import Table, require_columns
 from inventory.handles import normalise_handle
@@ -96,6 +96,28 @@ def parse_cells(raw_row: dict, row: int, mapping: dict, parsers: dict, outcome: 
             if bad is not None:
                 bad.add(attname)
     return cells
+
+
+def room_for_variant(record: ProductRecord, row: int, outcome: Outcome) -> bool:
+    """Whether the product may take one more variant (Shopify's limit, and a bound on what
+    one product holds in memory)."""
+    if len(record.variants) < limits.MAX_VARIANTS_PER_PRODUCT:
+        return True
+    outcome.problem(
+        row, "", record.handle,
+        f"a product has at most {limits.MAX_VARIANTS_PER_PRODUCT:,} variants (Shopify's limit)",
+    )  # fmt: skip
+    return False
+
+
+def room_for_image(record: ProductRecord, row: int, outcome: Outcome) -> bool:
+    if len(record.images) < limits.MAX_IMAGES_PER_PRODUCT:
+        return True
+    outcome.problem(
+        row, "", record.handle,
+        f"a product has at most {limits.MAX_IMAGES_PER_PRODUCT} images (Shopify's limit)",
+    )  # fmt: skip
+    return False
 
 
 def merge_product_cells(record: ProductRecord, cells: dict[str, Cell], outcome: Outcome) -> None:
@@ -209,5 +231,7 @@ def _native_row(record: ProductRecord, raw: dict, row: int, outcome: Outcome) ->
     )
     # A row with nothing of a variant carries only product fields (the export writes a
     # product without variants so).
-    if sku_text or any(options) or variant.fields or variant.unreadable:
+    if (sku_text or any(options) or variant.fields or variant.unreadable) and room_for_variant(
+        record, row, outcome
+    ):
         record.variants.append(variant)

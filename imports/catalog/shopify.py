@@ -21,6 +21,8 @@ from imports.catalog.records import (
     grouped_records,
     merge_product_cells,
     parse_cells,
+    room_for_image,
+    room_for_variant,
 )
 from imports.outcome import Outcome
 from imports.reading import Table, column_key, require_columns
@@ -186,11 +188,13 @@ def _row(record: ProductRecord, raw: dict, row: int, outcome: Outcome) -> None:
         if name is not None and name.value == "Title":
             del product_cells["option1_name"]
     merge_product_cells(record, product_cells, outcome)
-    if any((raw.get(c) or "").strip() for c in VARIANT_MARKERS):
+    if any((raw.get(c) or "").strip() for c in VARIANT_MARKERS) and room_for_variant(
+        record, row, outcome
+    ):
         record.variants.append(_variant(raw, row, options, outcome))
         _taxable(record, raw, row, outcome)
     src = (raw.get("Image Src") or "").strip()
-    if src:
+    if src and room_for_image(record, row, outcome):
         record.images.append(_image(raw, row, src, outcome))
 
 

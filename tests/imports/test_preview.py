@@ -118,7 +118,7 @@ def test_the_error_file_is_the_whole_file_with_an_error_column(merchant):
 def test_an_apply_whose_rows_turned_invalid_writes_nothing_at_all(merchant, monkeypatch):
     """A file written chunk by chunk is still all or nothing: chunk two finds its SKU taken
     (someone saved it in the admin after the preview) after chunk one was written."""
-    monkeypatch.setattr("imports.catalog.importer.CHUNK", 1)
+    monkeypatch.setattr("imports.limits.CHUNK_PRODUCTS", 1)
     other = ProductFactory(handle="other")
     rows = native_rows(TEE, {"handle": "cap", "title": "Cap", "sku": "CAP-1", "price": "5.00"})
     batch = preview(merchant, csv_bytes(rows))

@@ -1,0 +1,182 @@
+"""Big and hostile files stay cheap: an xlsx archive is checked before it is opened (unpacked
+size, compression ratio, shared strings), rows, columns, a cell's length and variants per
+product are capped with a message, and a request never reads more rows than the background
+threshold. Every refusal writes nothing. (Memory and time are measured in
+bench/bench_hostile_imports.py, never timed here.)"""
+
+import io
+import zipfile
+
+import pytest
+from django.test import TestCase
+from openpyxl import Workbook
+
+from imports import limits
+from imports.models import ImportBatch, ImportStatus
+from imports.reading import ImportFileError
+from inventory.models import Product, ProductVariant
+from tests.imports.conftest import csv_bytes, preview, problems
+
+XLSX_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+        'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+        'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+        'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType='
+        '"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override '
+        'PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    ),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+        'schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.'
+        'org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" '
+        'r:id="rId1"/></sheets></workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+        'schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.'
+        'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+        'Target="sharedStrings.xml"/></Relationships>'
+    ),
+}
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def shared_strings_xlsx(strings: int, *, sheet_xml: bytes | None = None) -> bytes:
+    """A workbook whose header is `handle,sku,price` from shared strings 0 to 2, with `strings`
+    shared strings in all (a few bytes each once packed: the hostile shape)."""
+    texts = ["handle", "sku", "price"] + [f"s{n}" for n in range(strings - 3)]
+    shared = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="{strings}" '
+        f'uniqueCount="{strings}">' + "".join(f"<si><t>{t}</t></si>" for t in texts) + "</sst>"
+    ).encode()
+    sheet = (
+        sheet_xml
+        or (
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><sheetData>'
+            '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+            '<c r="C1" t="s"><v>2</v></c></row></sheetData></worksheet>'
+        ).encode()
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, text in XLSX_PARTS.items():
+            archive.writestr(name, text)
+        archive.writestr("xl/sharedStrings.xml", shared)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    return buffer.getvalue()
+
+
+def assert_nothing_written():
+    assert not ImportBatch.objects.exists()
+    assert not Product.objects.exists() and not ProductVariant.objects.exists()
+
+
+def test_a_workbook_of_a_million_shared_strings_is_refused_unopened(merchant):
+    content = shared_strings_xlsx(limits.MAX_SHARED_STRINGS + 1)
+    assert len(content) < 4 * 2**20  # small to upload, huge to open
+    with pytest.raises(ImportFileError, match="distinct texts, beyond what an import opens"):
+        preview(merchant, content, name="catalog.xlsx")
+    assert_nothing_written()
+
+
+def test_a_workbook_with_many_shared_strings_is_opened_by_a_worker_not_the_request(merchant):
+    content = shared_strings_xlsx(60_000)
+    with TestCase.captureOnCommitCallbacks(execute=False) as queued:
+        batch = preview(merchant, content, name="catalog.xlsx")
+    assert batch.status == ImportStatus.PREVIEWING  # the request did not read it
+    assert len(queued) == 1
+
+
+def test_a_workbook_that_unpacks_a_thousand_times_larger_is_refused(merchant):
+    sheet = (
+        f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+        "</sheetData></worksheet>"
+    ).encode() + b" " * (30 * 2**20)  # blank padding: packs to almost nothing
+    content = shared_strings_xlsx(3, sheet_xml=sheet)
+    assert len(content) < 2**20
+    with pytest.raises(ImportFileError, match=r"unpacks to 30 MB from 0\.03 MB"):
+        preview(merchant, content, name="catalog.xlsx")
+    assert_nothing_written()
+
+
+def test_a_workbook_beyond_the_unpacked_size_is_refused(merchant, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_XLSX_UNCOMPRESSED_MB", 0)
+    with pytest.raises(ImportFileError, match="The workbook unpacks to 0 MB; an import opens"):
+        preview(merchant, shared_strings_xlsx(3), name="catalog.xlsx")
+    assert_nothing_written()
+
+
+def test_a_file_that_is_not_a_zip_is_refused_as_a_workbook(merchant):
+    with pytest.raises(ImportFileError, match="not a readable xlsx workbook"):
+        preview(merchant, b"PK\x03\x04 not really", name="catalog.xlsx")
+    assert_nothing_written()
+
+
+def test_too_many_columns_are_refused(merchant):
+    header = ["handle", "sku", "price"] + [f"extra {n}" for n in range(limits.MAX_COLUMNS)]
+    with pytest.raises(ImportFileError, match="columns; an import reads at most 1,000"):
+        preview(merchant, csv_bytes([header, ["a", "A", "1"]]))
+    assert_nothing_written()
+
+
+def test_too_many_rows_are_refused_before_any_is_read(merchant, settings):
+    settings.IMPORT_MAX_ROWS = 100
+    rows = [["handle", "title", "sku", "price"]]
+    rows += [[f"p{n}", "P", f"P{n}", "1.00"] for n in range(150)]
+    with pytest.raises(
+        ImportFileError, match="The file has 150 rows; one import takes at most 100"
+    ):
+        preview(merchant, csv_bytes(rows))
+    assert_nothing_written()
+
+
+def test_a_cell_beyond_a_million_characters_is_refused(merchant):
+    rows = [["handle", "title", "description"], ["p", "P", "x" * (limits.MAX_CELL_CHARS + 1)]]
+    batch = preview(merchant, csv_bytes(rows))
+    assert batch.status == ImportStatus.INVALID
+    assert batch.message == (
+        "Row 2 holds a cell longer than 1,000,000 characters, the most an import reads."
+    )
+    assert not Product.objects.exists()
+
+
+def test_a_product_beyond_shopifys_variant_limit_is_refused_by_row(merchant, settings):
+    settings.IMPORT_BACKGROUND_ROWS = 5000
+    cap = limits.MAX_VARIANTS_PER_PRODUCT
+    rows = [["handle", "title", "option1_name", "option1", "price"]]
+    rows += [["big", "Big", "N", str(n), "1.00"] for n in range(cap + 2)]
+    batch = preview(merchant, csv_bytes(rows))
+    assert batch.status == ImportStatus.INVALID
+    message = "a product has at most 2,048 variants (Shopify's limit)"
+    assert problems(batch) == [(cap + 2, "", "big", message), (cap + 3, "", "big", message)]
+    assert not Product.objects.exists()
+
+
+def test_a_request_reads_no_more_rows_than_the_background_threshold(merchant, settings):
+    """A workbook that does not state its size is previewed in the request until it has
+    more rows than a request may read; then a worker takes it over."""
+    settings.IMPORT_BACKGROUND_ROWS = 50
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(["handle", "title", "sku", "price"])
+    for n in range(200):
+        sheet.append([f"p{n}", f"P {n}", f"P{n}", "1.00"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with TestCase.captureOnCommitCallbacks(execute=False) as queued:
+        batch = preview(merchant, buffer.getvalue(), name="catalog.xlsx")
+    assert batch.status == ImportStatus.PREVIEWING
+    assert len(queued) == 1
+    assert not Product.objects.exists()
