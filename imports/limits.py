@@ -7,7 +7,7 @@ hundreds of megabytes).
 
 The bound for one import, whatever the file: one chunk of records (`CHUNK_PRODUCTS` products
 or `CHUNK_ROWS` rows), a byte per row for its status, the problems' messages (a few per
-invalid row), and for an xlsx its shared strings (at most `MAX_SHARED_STRINGS`, from at most
+invalid row, for at most `MAX_INVALID_ROWS` rows), and for an xlsx its shared strings (at most `MAX_SHARED_STRINGS`, from at most
 `MAX_SHARED_STRINGS_MB` of XML). `bench/bench_hostile_imports.py` measures it."""
 
 import re
@@ -24,6 +24,7 @@ MAX_CELL_CHARS = 1_000_000
 # Shopify's limits: 2,048 variants and 250 images per product.
 MAX_VARIANTS_PER_PRODUCT = 2_048
 MAX_IMAGES_PER_PRODUCT = 250
+MAX_INVALID_ROWS = 100_000  # problems are kept per row (for the error file): bounded too
 CHUNK_PRODUCTS = 1_000
 CHUNK_ROWS = 10_000
 

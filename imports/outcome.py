@@ -4,6 +4,8 @@ whether each row is new, changed or unchanged, with field diffs for the first ro
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from imports import limits
+
 PREVIEW_ROWS = 500  # rows with their diffs kept for the preview page
 PROBLEMS_KEPT = 1000  # problems listed in full; the error file has them all
 
@@ -66,6 +68,11 @@ class Outcome:
     opening_stock: dict[str, int] = field(default_factory=lambda: {"variants": 0, "units": 0})
 
     def problem(self, row: int, column: str, value, message: str) -> None:
+        if row not in self.problem_rows and len(self.problem_rows) >= limits.MAX_INVALID_ROWS:
+            raise limits.FileTooBig(
+                f"More than {limits.MAX_INVALID_ROWS:,} rows are invalid (from row {row}); "
+                f"the file is refused whole. The first problem: {self.problems[0]}."
+            )
         self.problem_count += 1
         text = str(value if value is not None else "")
         if len(self.problems) < PROBLEMS_KEPT:
