@@ -24,6 +24,7 @@ BULK_TASKS = (
     "reporting.tasks.daily_sales_rebuild_task",
     "imports.tasks.import_preview_task",
     "imports.tasks.import_apply_task",
+    "imports.tasks.image_copy_task",
 )
 app.conf.task_routes = {name: {"queue": QUEUE_BULK} for name in BULK_TASKS}
 app.autodiscover_tasks()

@@ -269,6 +269,13 @@ IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=50)
 IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=1000)
 # The most rows one import takes (other limits, fixed, are in imports/limits.py).
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
+# Imported images are copied from their source URLs into the storage by workers: how long a
+# fetch may take, how often a failed one is tried again, and whether addresses inside private
+# networks may be fetched (never, in production: a file could point the worker at them).
+IMPORT_IMAGE_TIMEOUT_SECONDS = env.float("IMPORT_IMAGE_TIMEOUT_SECONDS", default=20)
+IMPORT_IMAGE_RETRIES = env.int("IMPORT_IMAGE_RETRIES", default=4)
+IMPORT_IMAGE_RETRY_SECONDS = env.int("IMPORT_IMAGE_RETRY_SECONDS", default=60)
+IMPORT_IMAGE_PRIVATE_HOSTS = env.bool("IMPORT_IMAGE_PRIVATE_HOSTS", default=False)
 # Whether catalog prices include tax (as shops selling to consumers in Europe usually show
 # them) or have it added on top. Each order keeps the choice it was priced with.
 PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)

@@ -4,6 +4,7 @@ on a worker; the page follows their progress."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -14,7 +15,8 @@ from backoffice.admin import BaseAdmin
 from backoffice.admin_services import actor_of, report_domain_errors
 from imports import services
 from imports.forms import NewImportForm
-from imports.models import ImportBatch, ImportKind, ImportStatus
+from imports.images import image_copies_retry
+from imports.models import CopyStatus, ImportBatch, ImportKind, ImportStatus
 from imports.outcome import RowStatus
 from imports.revert import import_revert
 from inventory.models import Warehouse
@@ -29,6 +31,27 @@ STATUS_COLOURS = {
     "reverted": "info",
 }
 RUNNING = (ImportStatus.PREVIEWING, ImportStatus.APPLYING)
+
+
+IMAGE_FAILURES_SHOWN = 50
+
+
+def _image_copies(batch: ImportBatch) -> dict | None:
+    """The batch's image copies: how many by status, and the first failures."""
+    counts = dict(batch.image_copies.values_list("status").annotate(n=Count("pk")).order_by())
+    if not counts:
+        return None
+    failures = (
+        batch.image_copies.filter(status=CopyStatus.FAILED)
+        .select_related("image")
+        .order_by("pk")[:IMAGE_FAILURES_SHOWN]
+    )
+    return {
+        "done": counts.get(CopyStatus.DONE, 0),
+        "pending": counts.get(CopyStatus.PENDING, 0),
+        "failed": counts.get(CopyStatus.FAILED, 0),
+        "failures": list(failures),
+    }
 
 
 @admin.register(ImportBatch)
@@ -84,6 +107,7 @@ class ImportBatchAdmin(BaseAdmin):
             view("apply", self.apply_view),
             view("revert", self.revert_view),
             view("errors", self.errors_view),
+            view("retry-images", self.retry_images_view),
             *super().get_urls(),
         ]
 
@@ -110,6 +134,8 @@ class ImportBatchAdmin(BaseAdmin):
             "may_apply": may_apply and batch.status == ImportStatus.READY,
             "skippable": services.skippable(batch) if may_apply else None,
             "opening_stock": preview.get("opening_stock") or {},
+            "images": _image_copies(batch),
+            "may_retry_images": may_apply,
             "stock_warehouses": self._stock_warehouses(request, preview),
             "may_revert": may_apply
             and batch.status == ImportStatus.APPLIED
@@ -171,6 +197,16 @@ class ImportBatchAdmin(BaseAdmin):
             revert = result["revert"]
             messages.success(request, f"{batch} reverted ({self.summary(revert)}).")
             return redirect(reverse("admin:imports_importbatch_change", args=[revert.pk]))
+        return redirect(reverse("admin:imports_importbatch_change", args=[pk]))
+
+    def retry_images_view(self, request, pk):
+        batch = self._batch_for_change(request, pk)
+        result = {}
+        if report_domain_errors(
+            request,
+            lambda: result.update(count=image_copies_retry(batch=batch, actor=actor_of(request))),
+        ):
+            messages.success(request, f"{result['count']} image(s) will be copied again.")
         return redirect(reverse("admin:imports_importbatch_change", args=[pk]))
 
     def errors_view(self, request, pk):

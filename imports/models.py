@@ -94,3 +94,31 @@ class ImportItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.model} #{self.object_id}"
+
+
+class CopyStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be copied"
+    DONE = "done", "Copied"
+    FAILED = "failed", "Failed"
+
+
+class ImageCopy(models.Model):
+    """An imported image's copy from its source URL into the store's storage, made by a worker
+    after the apply; until it is done, the image is shown from its source URL."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="image_copies")
+    image = models.ForeignKey(
+        "inventory.ProductImage", on_delete=models.CASCADE, related_name="copies"
+    )
+    status = models.CharField(
+        max_length=10, choices=CopyStatus.choices, default=CopyStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["batch", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: {self.image.source_url}"

@@ -26,6 +26,7 @@ from backoffice.exceptions import DomainError
 from imports import limits
 from imports.catalog.importer import CatalogImport
 from imports.catalog.shopify import is_shopify_export
+from imports.images import image_copies_queue
 from imports.models import ImportBatch, ImportKind, ImportStatus
 from imports.outcome import Outcome
 from imports.people_and_places import CategoriesImport, CustomersImport
@@ -361,6 +362,8 @@ def import_apply_run(
             outcome = _run(batch, actor=actor)
             if not outcome.valid and not batch.skips_invalid:
                 raise ImportInvalid(outcome)
+            # Images are copied home by workers once the rows they belong to are committed.
+            transaction.on_commit(lambda: image_copies_queue(batch_id))
             # "Applied" commits with the data: a worker killed at any moment leaves both or
             # neither.
             return _finish(

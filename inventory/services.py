@@ -6,8 +6,10 @@ and writes one `StockMovement` per row changed. The database constraints on `Sto
 hold the same rules a second time.
 """
 
+import hashlib
 from dataclasses import dataclass
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 
@@ -19,6 +21,7 @@ from inventory.models import (
     Category,
     MovementReason,
     Product,
+    ProductImage,
     ProductStatus,
     ProductVariant,
     StockLevel,
@@ -402,6 +405,19 @@ def catalog_object_save(*, instance, actor: Actor, reason: str = "Edited"):
     instance.full_clean()
     save_with_reason(instance, actor, reason)
     return instance
+
+
+@transaction.atomic
+def product_image_store(
+    *, image: ProductImage, content: bytes, extension: str, actor: Actor, reason: str
+) -> ProductImage:
+    """Keep an image's file in the storage, named by its content (a new picture gets a new
+    name, so no cache ever serves a stale one). The source URL stays: it is how a later
+    import of the same file finds the image."""
+    name = f"{hashlib.sha256(content).hexdigest()[:32]}.{extension}"
+    image.image.save(name, ContentFile(content), save=False)
+    save_with_reason(image, actor, reason, update_fields=["image"])
+    return image
 
 
 @transaction.atomic

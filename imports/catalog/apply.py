@@ -8,6 +8,7 @@ from django.utils import timezone
 from backoffice.bulk import insert_plain, insert_with_history, update_with_history
 from backoffice.exceptions import DomainError
 from imports.catalog.plan import ProductPlan
+from imports.images import image_copies_create
 from imports.models import ImportBatch, ImportItem, ItemAction
 from integrations.changes import catalog_changed
 from inventory.models import (
@@ -176,6 +177,7 @@ class CatalogWriter:
         new = [image for plan in plans for image in plan.new_images]
         if new:
             insert_with_history(new, ProductImage, **self.history)
+            image_copies_create(self.batch, new)
             items += [
                 item_row(self.batch, "inventory.productimage", i.pk, ItemAction.CREATED)
                 for i in new
