@@ -133,15 +133,11 @@ def whole_number(value: str) -> int:
 
 
 def quantity(value: str) -> int:
-    try:
-        number = Decimal(value.replace(" ", ""))
-    except InvalidOperation:
-        raise BadValue("is not a whole number") from None
-    if not number.is_finite() or number != number.to_integral_value():
-        raise BadValue("is not a whole number")
+    """A whole number of zero or more, within what a stock column holds."""
+    number = whole_number(value)
     if number < 0:
         raise BadValue("cannot be negative")
-    return int(number)
+    return number
 
 
 status = choice(ProductStatus)
