@@ -276,6 +276,10 @@ IMPORT_IMAGE_TIMEOUT_SECONDS = env.float("IMPORT_IMAGE_TIMEOUT_SECONDS", default
 IMPORT_IMAGE_RETRIES = env.int("IMPORT_IMAGE_RETRIES", default=4)
 IMPORT_IMAGE_RETRY_SECONDS = env.int("IMPORT_IMAGE_RETRY_SECONDS", default=60)
 IMPORT_IMAGE_PRIVATE_HOSTS = env.bool("IMPORT_IMAGE_PRIVATE_HOSTS", default=False)
+# Whether an apply queues its image copies. Without workers (the embedded mode) they would run
+# inside the request, fetching hundreds of images: there, `manage.py copy_imported_images`
+# copies them instead.
+IMPORT_IMAGE_COPY_AFTER_APPLY = env.bool("IMPORT_IMAGE_COPY_AFTER_APPLY", default=bool(REDIS_URL))
 # Whether catalog prices include tax (as shops selling to consumers in Europe usually show
 # them) or have it added on top. Each order keeps the choice it was priced with.
 PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)

@@ -2,6 +2,7 @@
 field), unchanged and invalid rows —, apply it, revert it. A big file's preview and apply run
 on a worker; the page follows their progress."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -51,6 +52,7 @@ def _image_copies(batch: ImportBatch) -> dict | None:
         "pending": counts.get(CopyStatus.PENDING, 0),
         "failed": counts.get(CopyStatus.FAILED, 0),
         "failures": list(failures),
+        "automatic": settings.IMPORT_IMAGE_COPY_AFTER_APPLY,
     }
 
 

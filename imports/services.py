@@ -363,7 +363,8 @@ def import_apply_run(
             if not outcome.valid and not batch.skips_invalid:
                 raise ImportInvalid(outcome)
             # Images are copied home by workers once the rows they belong to are committed.
-            transaction.on_commit(lambda: image_copies_queue(batch_id))
+            if settings.IMPORT_IMAGE_COPY_AFTER_APPLY:
+                transaction.on_commit(lambda: image_copies_queue(batch_id))
             # "Applied" commits with the data: a worker killed at any moment leaves both or
             # neither.
             return _finish(

@@ -238,7 +238,10 @@ class StockLevelAdmin(ImportLinkMixin, ExportAdmin):
                 ),
             )
             if ok:
-                messages.success(request, f"Received {data['quantity']} × {variant.label}.")
+                messages.success(
+                    request,
+                    f"Received {data['quantity']} × {variant.label} ({variant.product.title}).",
+                )
                 return redirect(reverse("admin:inventory_stocklevel_changelist"))
         summary = [("Variant", named), ("Barcode", named.barcode or "—")] if named else None
         return self.render_operation(request, form, "Receive stock", "Receive", summary=summary)

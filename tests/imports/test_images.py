@@ -10,6 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 from PIL import Image
@@ -59,6 +60,7 @@ class ImageServer(BaseHTTPRequestHandler):
 @pytest.fixture
 def server(settings):
     settings.IMPORT_IMAGE_PRIVATE_HOSTS = True  # the server is on this machine
+    settings.IMPORT_IMAGE_COPY_AFTER_APPLY = True
     settings.IMPORT_IMAGE_TIMEOUT_SECONDS = 0.5
     settings.IMPORT_IMAGE_RETRIES = 1
     settings.IMPORT_IMAGE_RETRY_SECONDS = 0
@@ -180,3 +182,19 @@ def test_an_address_inside_a_private_network_is_never_fetched(
         "good.png": (CopyStatus.FAILED, "127.0.0.1 is inside a private network")
     }
     assert ImageServer.seen == []
+
+
+def test_without_workers_the_command_copies_what_waits(server, merchant, settings):
+    """The embedded mode has no workers: an apply leaves its images waiting (a request never
+    fetches them), and the command copies them."""
+    settings.IMPORT_IMAGE_COPY_AFTER_APPLY = False
+    batch = applied(merchant, export(server, "good.png", "missing.png"))
+    assert ImageServer.seen == []
+    assert {status for status, _ in copies(batch).values()} == {CopyStatus.PENDING}
+    out = io.StringIO()
+    call_command("copy_imported_images", "--batch", str(batch.pk), stdout=out)
+    assert out.getvalue().strip() == "1 image(s) copied, 1 failed."
+    assert copies(batch) == {
+        "good.png": (CopyStatus.DONE, ""),
+        "missing.png": (CopyStatus.FAILED, "the server answered 404"),
+    }

@@ -49,7 +49,7 @@ def receive_and_adjust(page, base):
     page.fill("#id_quantity", "12")
     page.fill("#id_reference", "PO-1001")
     page.get_by_role("button", name="Receive").click()
-    expect(page.locator("body")).to_contain_text("Received 12 × LIN-M.")
+    expect(page.locator("body")).to_contain_text("Received 12 × LIN-M (Linen shirt).")
 
     row = page.locator("tr", has_text="LIN-M")
     row.get_by_text("more_horiz").click()  # the row's action menu, opened over the page

@@ -53,7 +53,7 @@ def test_a_scanned_barcode_in_the_box_receives_a_variant_without_sku(shirts, cli
     response = client.post(
         RECEIVE, {"sku": "4006381333948", "warehouse": east.pk, "quantity": 6}, follow=True
     )
-    assert "Received 6 × M." in response.content.decode()
+    assert "Received 6 × M (Linen Shirt)." in response.content.decode()
     assert StockLevel.objects.get(variant=medium, warehouse=east).on_hand == 6
     assert ledger() == [(medium.pk, "east", 6)]
 
