@@ -258,7 +258,9 @@ class ProductAdmin(ImportLinkMixin, HistoryExportAdmin):
         if not url:
             return ""
         return format_html(
-            '<img src="{}" alt="" class="h-8 w-8 rounded-default object-cover">', url
+            '<img src="{}" alt="" loading="lazy" decoding="async" width="32" height="32" '
+            'class="h-8 w-8 rounded-default object-cover">',
+            url,
         )
 
     @display(description="Status", ordering="status", label=STATUS_COLOURS)

@@ -198,3 +198,11 @@ def test_without_workers_the_command_copies_what_waits(server, merchant, setting
         "good.png": (CopyStatus.DONE, ""),
         "missing.png": (CopyStatus.FAILED, "the server answered 404"),
     }
+
+
+def test_the_product_list_loads_its_pictures_lazily(server, merchant, client, eager_tasks):
+    applied(merchant, export(server, "good.png"))
+    client.force_login(merchant)
+    content = client.get(reverse("admin:inventory_product_changelist")).content.decode()
+    image = ProductImage.objects.get()
+    assert f'<img src="{image.url}" alt="" loading="lazy"' in content
