@@ -163,6 +163,9 @@ def test_a_worker_killed_as_the_apply_commits_leaves_status_and_data_agreeing(
     finally:
         if worker.poll() is None:
             worker.kill()
+    # A COMMIT the worker sent before it died still completes in its server process: read
+    # once that process has finished.
+    _wait_for_other_sessions_to_end()
     batch.refresh_from_db()
     products = Product.objects.count()
     if batch.status == ImportStatus.APPLIED:
@@ -174,6 +177,21 @@ def test_a_worker_killed_as_the_apply_commits_leaves_status_and_data_agreeing(
         assert imports_fail_stale(now=later) == 1
         assert Product.objects.count() == 0
     _forget_unacknowledged_tasks()
+
+
+def _wait_for_other_sessions_to_end(seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                "AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.02)
+    raise AssertionError("the killed worker's database session is still working")
 
 
 def _forget_unacknowledged_tasks() -> None:
