@@ -101,22 +101,18 @@ def parse_cells(raw_row: dict, row: int, mapping: dict, parsers: dict, outcome: 
 def room_for_variant(record: ProductRecord, row: int, outcome: Outcome) -> bool:
     """Whether the product may take one more variant (Shopify's limit, and a bound on what
     one product holds in memory)."""
-    if len(record.variants) < limits.MAX_VARIANTS_PER_PRODUCT:
-        return True
-    outcome.problem(
-        row, "", record.handle,
-        f"a product has at most {limits.MAX_VARIANTS_PER_PRODUCT:,} variants (Shopify's limit)",
-    )  # fmt: skip
-    return False
+    return _room(record.variants, limits.MAX_VARIANTS_PER_PRODUCT, "variants", record, row, outcome)
 
 
 def room_for_image(record: ProductRecord, row: int, outcome: Outcome) -> bool:
-    if len(record.images) < limits.MAX_IMAGES_PER_PRODUCT:
+    return _room(record.images, limits.MAX_IMAGES_PER_PRODUCT, "images", record, row, outcome)
+
+
+def _room(items: list, limit: int, what: str, record, row: int, outcome: Outcome) -> bool:
+    if len(items) < limit:
         return True
-    outcome.problem(
-        row, "", record.handle,
-        f"a product has at most {limits.MAX_IMAGES_PER_PRODUCT} images (Shopify's limit)",
-    )  # fmt: skip
+    message = f"a product has at most {limit:,} {what} (Shopify's limit)"
+    outcome.problem(row, "", record.handle, message)
     return False
 
 

@@ -383,6 +383,12 @@ class StockLevelInline(TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if request.user.has_perm("inventory.change_stocklevel"):
+            return fields
+        return [name for name in fields if name != "operations"]  # links it could not follow
+
     @display(description="Available")
     def available(self, obj):
         return obj.available

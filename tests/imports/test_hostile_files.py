@@ -120,3 +120,16 @@ def test_a_request_reads_no_more_rows_than_the_background_threshold(merchant, se
     assert batch.status == ImportStatus.PREVIEWING
     assert len(queued) == 1
     assert not Product.objects.exists()
+
+
+def test_a_product_beyond_shopifys_image_limit_is_refused_by_row(merchant):
+    cap = limits.MAX_IMAGES_PER_PRODUCT
+    rows = [["Handle", "Title", "Variant Price", "Image Src"]]
+    rows.append(["tee", "Tee", "1.00", "https://cdn.example/0.jpg"])
+    rows += [["tee", "", "", f"https://cdn.example/{n}.jpg"] for n in range(1, cap + 1)]
+    batch = preview(merchant, csv_bytes(rows), kind="shopify")
+    assert batch.status == ImportStatus.INVALID
+    assert problems(batch) == [
+        (cap + 2, "", "tee", "a product has at most 250 images (Shopify's limit)")
+    ]
+    assert not Product.objects.exists()

@@ -189,7 +189,13 @@ def test_user_without_stock_rights_gets_no_operation_links(shirts, client):
 
     viewer.user_permissions.add(Permission.objects.get(codename="view_productvariant"))
     small, _medium, _tee = shirts
+    main = WarehouseFactory._meta.model.objects.get(code="main")
+    services.stock_receive(variant=small, warehouse=main, quantity=2, actor=SYSTEM)
+    level = StockLevel.objects.get(variant=small, warehouse=main)
     client.force_login(viewer)
     page = client.get(reverse("admin:inventory_productvariant_change", args=[small.pk]))
     assert page.status_code == 200
-    assert "receive-stock" not in page.content.decode()
+    content = page.content.decode()
+    assert "receive-stock" not in content
+    assert f"/admin/inventory/stocklevel/{level.pk}/" not in content
+    assert client.post(f"/admin/inventory/stocklevel/{level.pk}/adjust/").status_code == 403
