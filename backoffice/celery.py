@@ -25,6 +25,7 @@ BULK_TASKS = (
     "imports.tasks.import_preview_task",
     "imports.tasks.import_apply_task",
     "imports.tasks.image_copy_task",
+    "inventory.tasks.product_image_renditions_task",
 )
 app.conf.task_routes = {name: {"queue": QUEUE_BULK} for name in BULK_TASKS}
 app.autodiscover_tasks()

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "corsheaders",
+    "easy_thumbnails",
     "backoffice.apps.BackofficeConfig",
     "inventory",
     "sales",
@@ -280,6 +281,17 @@ IMPORT_IMAGE_PRIVATE_HOSTS = env.bool("IMPORT_IMAGE_PRIVATE_HOSTS", default=Fals
 # inside the request, fetching hundreds of images: there, `manage.py copy_imported_images`
 # copies them instead.
 IMPORT_IMAGE_COPY_AFTER_APPLY = env.bool("IMPORT_IMAGE_COPY_AFTER_APPLY", default=bool(REDIS_URL))
+# Renditions of every stored product image (inventory.renditions), made by easy-thumbnails:
+# a square thumbnail for the admin's lists, a medium and a large size for storefronts. Never
+# scaled up; WebP (with transparency where the source has it).
+IMAGE_RENDITIONS = {
+    "thumbnail": {"size": (160, 160), "crop": True},
+    "medium": {"size": (800, 800)},
+    "large": {"size": (1600, 1600)},
+}
+THUMBNAIL_EXTENSION = "webp"
+THUMBNAIL_TRANSPARENCY_EXTENSION = "webp"
+THUMBNAIL_QUALITY = 85
 # Whether catalog prices include tax (as shops selling to consumers in Europe usually show
 # them) or have it added on top. Each order keeps the choice it was priced with.
 PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)

@@ -23,10 +23,9 @@ from PIL import Image, UnidentifiedImageError
 
 from backoffice.actors import Actor
 from imports.models import CopyStatus, ImageCopy, ImportBatch
+from inventory.renditions import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 from inventory.services import product_image_store
 
-MAX_BYTES = 20 * 2**20  # Shopify's limit for one image
-MAX_PIXELS = 25_000_000  # Shopify's limit: 25 megapixels
 MAX_REDIRECTS = 3
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 USER_AGENT = "Backoffice image import"
@@ -97,7 +96,7 @@ def _check_response(response) -> None:
     if not kind.startswith("image/"):
         raise ImageRefused(f"it is {kind or 'of no stated type'}, not an image")
     length = response.headers.get("Content-Length", "")
-    if length.isdigit() and int(length) > MAX_BYTES:
+    if length.isdigit() and int(length) > MAX_IMAGE_BYTES:
         raise ImageRefused(f"it is {int(length) / 2**20:.0f} MB; images are at most 20 MB")
 
 
@@ -106,7 +105,7 @@ def _body(response, deadline: float) -> bytes:
     try:
         for chunk in response.iter_content(64 * 1024):
             body += chunk
-            if len(body) > MAX_BYTES:
+            if len(body) > MAX_IMAGE_BYTES:
                 raise ImageRefused("it is larger than 20 MB")
             if time.monotonic() > deadline:
                 raise ImageUnavailable("the download took too long")
@@ -124,9 +123,9 @@ def verify(body: bytes) -> str:
             probe = Image.open(io.BytesIO(body))
         with probe:
             width, height = probe.size
-            if width * height > MAX_PIXELS:
+            if width * height > MAX_IMAGE_PIXELS:
                 raise ImageRefused(
-                    f"it is {width} × {height} pixels, beyond {MAX_PIXELS // 1_000_000} megapixels"
+                    f"it is {width} × {height} pixels, beyond {MAX_IMAGE_PIXELS // 1_000_000} megapixels"
                 )
             kind = probe.format
             probe.verify()

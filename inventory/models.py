@@ -236,6 +236,13 @@ class ProductVariant(models.Model):
         return self.inventory_policy == InventoryPolicy.CONTINUE
 
 
+def current_renditions(image_name: str, renditions: dict) -> dict:
+    """The renditions that were made from this file (none if the file changed since)."""
+    if image_name and renditions.get("source") == image_name:
+        return renditions.get("sizes", {})
+    return {}
+
+
 def product_image_path(instance: "ProductImage", filename: str) -> str:
     return f"products/{instance.product_id}/{filename}"
 
@@ -249,7 +256,10 @@ class ProductImage(models.Model):
     source_url = models.URLField(max_length=1000, blank=True)
     alt_text = models.CharField(max_length=512, blank=True)
     position = models.PositiveIntegerField(default=0)
-    history = HistoricalRecords()
+    # Made by a worker from `image` (inventory.renditions): which file they were made from,
+    # its size, and each rendition's name and size. Derived, so not in the history.
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["renditions"])
 
     class Meta:
         ordering = ["product_id", "position", "id"]
@@ -265,6 +275,11 @@ class ProductImage(models.Model):
     @property
     def url(self) -> str:
         return self.image.url if self.image else self.source_url
+
+    def rendition_url(self, name: str) -> str:
+        """The rendition's address once made from the current file, else the image's own."""
+        made = current_renditions(self.image.name, self.renditions).get(name)
+        return self.image.storage.url(made["name"]) if made else self.url
 
     def clean(self):
         if not self.image and not self.source_url:

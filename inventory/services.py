@@ -27,7 +27,9 @@ from inventory.models import (
     StockLevel,
     StockMovement,
     Warehouse,
+    current_renditions,
 )
+from inventory.renditions import RenditionFailed, renditions_make
 
 
 class InsufficientStock(DomainError):
@@ -417,7 +419,45 @@ def product_image_store(
     name = f"{hashlib.sha256(content).hexdigest()[:32]}.{extension}"
     image.image.save(name, ContentFile(content), save=False)
     save_with_reason(image, actor, reason, update_fields=["image"])
+    _queue_renditions(image)
     return image
+
+
+@transaction.atomic
+def product_image_save(*, image: ProductImage, actor: Actor, reason: str = "Edited"):
+    """Save an image row; a new file gets its renditions made after the commit."""
+    image.full_clean()
+    save_with_reason(image, actor, reason)
+    _queue_renditions(image)
+    return image
+
+
+def _queue_renditions(image: ProductImage) -> None:
+    if image.image and not current_renditions(image.image.name, image.renditions):
+        from inventory.tasks import product_image_renditions_task
+
+        pk = image.pk
+        transaction.on_commit(lambda: product_image_renditions_task.delay(pk))
+
+
+def product_image_renditions_make(*, image_id: int) -> str:
+    """Make the image's renditions from its current file and record them: "done",
+    "failed" (recorded too, so lists show the file itself and nobody retries forever) or
+    "skipped" (no file, already made, or the file changed meanwhile). Runs outside a
+    transaction: reading and encoding pictures must hold no row locks."""
+    image = ProductImage.objects.filter(pk=image_id).first()
+    if image is None or not image.image:
+        return "skipped"
+    name = image.image.name
+    if image.renditions.get("source") == name:  # made (or failed) from this very file
+        return "skipped"
+    try:
+        renditions, outcome = renditions_make(image.image), "done"
+    except RenditionFailed as error:
+        renditions, outcome = {"source": name, "error": str(error)[:500]}, "failed"
+    # Recorded only if the file is still the one they were made from.
+    updated = ProductImage.objects.filter(pk=image_id, image=name).update(renditions=renditions)
+    return outcome if updated else "skipped"
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from backoffice.selectors import forget_store_settings
 from backoffice.services import store_settings_update
 from inventory.models import TaxClass
 from tests.factories import UserFactory
+from tests.s3 import moto_endpoint, s3_storage  # noqa: F401 (fixtures for every test)
 
 # A seller that can issue invoices (legal name, address, VAT number).
 TEST_SELLER = {

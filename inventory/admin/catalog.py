@@ -38,7 +38,9 @@ from inventory.models import (
     StockMovement,
     TaxClass,
     Warehouse,
+    current_renditions,
 )
+from inventory.renditions import check_limits
 from inventory.resources import CategoryResource, PriceResource, ProductResource
 from reporting.reports.exports import ShopifyCatalogExport
 
@@ -149,11 +151,35 @@ class VariantInline(TabularInline):
         )
 
 
+class ProductImageForm(forms.ModelForm):
+    """The inline's form (its model and fields come from the inline)."""
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        # Django's image field has opened a new upload with Pillow and kept it on `.image`.
+        opened = getattr(image, "image", None)
+        if opened is not None:
+            check_limits(size=image.size, width=opened.width, height=opened.height)
+        return image
+
+
 class ImageInline(StackedInline):
     model = ProductImage
-    fields = ("image", "source_url", "alt_text", "variant", "position")
+    form = ProductImageForm
+    fields = ("preview", "image", "source_url", "alt_text", "variant", "position")
+    readonly_fields = ("preview",)
     extra = 0
     tab = True
+
+    @display(description="Picture")
+    def preview(self, obj):
+        if not obj or not obj.pk or not (obj.image or obj.source_url):
+            return "—"
+        return format_html(
+            '{}<p class="mt-2 text-sm text-base-500">{}</p>',
+            _picture(obj.rendition_url("thumbnail"), 96),
+            _renditions_note(obj),
+        )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.URLField):
@@ -169,6 +195,37 @@ class ImageInline(StackedInline):
             # Listed once here rather than queried again for every image row.
             field.choices = list(field.choices)
         return field
+
+
+def _renditions_note(image: ProductImage) -> str:
+    """What became of the image's renditions, in a line."""
+    if not image.image:
+        return "Shown from its source address until the import's copy is stored."
+    if image.renditions.get("source") != image.image.name:
+        return "Renditions are being made; the file itself is shown meanwhile."
+    if "error" in image.renditions:
+        return f"Renditions could not be made: {image.renditions['error']}."
+    sizes = ", ".join(
+        f"{name} {made['width']} × {made['height']}"
+        for name, made in image.renditions["sizes"].items()
+    )
+    return f"{image.renditions['width']} × {image.renditions['height']} pixels; {sizes}."
+
+
+# Tailwind classes Unfold's stylesheet holds, by the shown size in pixels.
+PICTURE_CLASSES = {32: "h-8 w-8", 96: "h-24 w-24"}
+
+
+def _picture(url: str, size: int):
+    """A small square picture that loads only when scrolled to, at its shown size."""
+    return format_html(
+        '<img src="{}" alt="" loading="lazy" decoding="async" width="{}" height="{}" '
+        'class="{} rounded-default object-cover">',
+        url,
+        size,
+        size,
+        PICTURE_CLASSES[size],
+    )
 
 
 class StockStateFilter(admin.SimpleListFilter):
@@ -250,18 +307,19 @@ class ProductAdmin(ImportLinkMixin, HistoryExportAdmin):
             ),
             image_name=Subquery(first_image.values("image")[:1]),
             image_url=Subquery(first_image.values("source_url")[:1]),
+            image_renditions=Subquery(
+                first_image.values("renditions")[:1], output_field=models.JSONField()
+            ),
         )
 
     @display(description="")
     def thumbnail(self, obj):
-        url = default_storage.url(obj.image_name) if obj.image_name else obj.image_url
-        if not url:
-            return ""
-        return format_html(
-            '<img src="{}" alt="" loading="lazy" decoding="async" width="32" height="32" '
-            'class="h-8 w-8 rounded-default object-cover">',
-            url,
-        )
+        made = current_renditions(obj.image_name, obj.image_renditions or {}).get("thumbnail")
+        if made:
+            url = default_storage.url(made["name"])
+        else:
+            url = default_storage.url(obj.image_name) if obj.image_name else obj.image_url
+        return _picture(url, 32) if url else ""
 
     @display(description="Status", ordering="status", label=STATUS_COLOURS)
     def status_badge(self, obj):
@@ -293,6 +351,8 @@ class ProductAdmin(ImportLinkMixin, HistoryExportAdmin):
         for obj in saved:
             if isinstance(obj, ProductVariant):
                 services.variant_save(variant=obj, actor=actor_of(request))
+            elif isinstance(obj, ProductImage):
+                services.product_image_save(image=obj, actor=actor_of(request))
             else:
                 services.catalog_object_save(instance=obj, actor=actor_of(request))
 

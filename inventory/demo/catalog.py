@@ -44,6 +44,7 @@ from inventory.models import (
 )
 from inventory.services import (
     category_save,
+    product_image_save,
     product_save,
     stock_adjust,
     stock_count,
@@ -130,7 +131,7 @@ def seed_warehouses() -> dict[str, Warehouse]:
 
 
 def save_with_history(instance) -> None:
-    """Save a row that has no catalog service yet (tax classes, images) with the same
+    """Save a row that has no catalog service yet (tax classes) with the same
     history note the services write for the system actor."""
     instance._change_reason = f"{REASON} ({ACTOR})"
     instance.save()
@@ -289,8 +290,7 @@ def attach_image(product: Product, filename: str) -> ProductImage:
         # The file is written now, ahead of the commit: a failed seed leaves an unused
         # file in storage, which is harmless for demo data.
         image.image.save(filename, File(source, name=filename), save=False)
-    save_with_history(image)
-    return image
+    return product_image_save(image=image, actor=ACTOR, reason=REASON)
 
 
 # --- stock: every quantity comes from a service, so the ledger explains it --------------------

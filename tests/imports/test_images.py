@@ -200,9 +200,14 @@ def test_without_workers_the_command_copies_what_waits(server, merchant, setting
     }
 
 
-def test_the_product_list_loads_its_pictures_lazily(server, merchant, client, eager_tasks):
+def test_a_copied_image_gets_renditions_and_the_list_its_thumbnail(
+    server, merchant, client, eager_tasks
+):
     applied(merchant, export(server, "good.png"))
+    image = ProductImage.objects.get()
+    assert image.renditions["source"] == image.image.name
+    thumbnail = image.rendition_url("thumbnail")
+    assert thumbnail.endswith(".160x160_q85_crop.webp")
     client.force_login(merchant)
     content = client.get(reverse("admin:inventory_product_changelist")).content.decode()
-    image = ProductImage.objects.get()
-    assert f'<img src="{image.url}" alt="" loading="lazy"' in content
+    assert f'<img src="{thumbnail}" alt="" loading="lazy"' in content
