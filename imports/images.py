@@ -23,11 +23,10 @@ from PIL import Image, UnidentifiedImageError
 
 from backoffice.actors import Actor
 from imports.models import CopyStatus, ImageCopy, ImportBatch
-from inventory.renditions import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
+from inventory.renditions import IMAGE_EXTENSIONS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 from inventory.services import product_image_store
 
 MAX_REDIRECTS = 3
-EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 USER_AGENT = "Backoffice image import"
 
 
@@ -135,9 +134,9 @@ def verify(body: bytes) -> str:
         raise ImageRefused("it is a decompression bomb") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ImageRefused("it is not a readable image") from None
-    if kind not in EXTENSIONS:
+    if kind not in IMAGE_EXTENSIONS:
         raise ImageRefused(f"{kind} images are not kept; use JPEG, PNG, GIF or WebP")
-    return EXTENSIONS[kind]
+    return IMAGE_EXTENSIONS[kind]
 
 
 # --- the copies --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ Renditions are made by a worker on the bulk queue after the image's file is stor
 then, and when making them fails, the image's own file is shown.
 """
 
+import hashlib
 import io
 import warnings
 
@@ -25,6 +26,8 @@ from easy_thumbnails.files import Thumbnailer
 from easy_thumbnails.source_generators import pil_image
 from PIL import Image, UnidentifiedImageError
 
+# The picture formats kept (every browser shows them), by Pillow's name, with their extension.
+IMAGE_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 MAX_IMAGE_BYTES = 20 * 2**20  # Shopify's limit for one image
 MAX_IMAGE_PIXELS = 25_000_000  # Shopify's limit: 25 megapixels
 # Only Pillow's own reader: easy-thumbnails' SVG reader would open files we never accept.
@@ -39,8 +42,19 @@ class RenditionFailed(Exception):
     """The stored file cannot be made into renditions (it is not a readable image)."""
 
 
-def check_limits(*, size: int, width: int, height: int) -> None:
-    """Refuse a picture beyond Shopify's limits, with the reason a person can act on."""
+def content_name(content: bytes, extension: str) -> str:
+    """A stored picture's file name, taken from its content: a new picture gets a new name
+    (and so new rendition names), so no cache or replica ever serves a stale one."""
+    return f"{hashlib.sha256(content).hexdigest()[:32]}.{extension}"
+
+
+def check_upload(*, size: int, width: int, height: int, kind: str) -> None:
+    """Refuse a picture beyond Shopify's limits or in a format browsers do not all show,
+    with the reason a person can act on."""
+    if kind not in IMAGE_EXTENSIONS:
+        raise ValidationError(
+            f"{kind} pictures are not kept: upload a JPEG, PNG, GIF or WebP picture."
+        )
     if size > MAX_IMAGE_BYTES:
         raise ValidationError(
             f"The picture is {size / 2**20:.1f} MB; at most {MAX_IMAGE_BYTES // 2**20} MB "

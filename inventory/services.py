@@ -6,7 +6,6 @@ and writes one `StockMovement` per row changed. The database constraints on `Sto
 hold the same rules a second time.
 """
 
-import hashlib
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -29,7 +28,7 @@ from inventory.models import (
     Warehouse,
     current_renditions,
 )
-from inventory.renditions import RenditionFailed, renditions_make
+from inventory.renditions import RenditionFailed, content_name, renditions_make
 
 
 class InsufficientStock(DomainError):
@@ -416,8 +415,7 @@ def product_image_store(
     """Keep an image's file in the storage, named by its content (a new picture gets a new
     name, so no cache ever serves a stale one). The source URL stays: it is how a later
     import of the same file finds the image."""
-    name = f"{hashlib.sha256(content).hexdigest()[:32]}.{extension}"
-    image.image.save(name, ContentFile(content), save=False)
+    image.image.save(content_name(content, extension), ContentFile(content), save=False)
     save_with_reason(image, actor, reason, update_fields=["image"])
     _queue_renditions(image)
     return image

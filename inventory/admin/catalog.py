@@ -40,7 +40,7 @@ from inventory.models import (
     Warehouse,
     current_renditions,
 )
-from inventory.renditions import check_limits
+from inventory.renditions import IMAGE_EXTENSIONS, check_upload, content_name
 from inventory.resources import CategoryResource, PriceResource, ProductResource
 from reporting.reports.exports import ShopifyCatalogExport
 
@@ -159,8 +159,18 @@ class ProductImageForm(forms.ModelForm):
         # Django's image field has opened a new upload with Pillow and kept it on `.image`.
         opened = getattr(image, "image", None)
         if opened is not None:
-            check_limits(size=image.size, width=opened.width, height=opened.height)
+            check_upload(
+                size=image.size, width=opened.width, height=opened.height, kind=opened.format
+            )
+            image.name = content_name(_read(image), IMAGE_EXTENSIONS[opened.format])
         return image
+
+
+def _read(upload) -> bytes:
+    upload.seek(0)
+    content = upload.read()
+    upload.seek(0)
+    return content
 
 
 class ImageInline(StackedInline):

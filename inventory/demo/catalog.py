@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
-from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -42,6 +42,7 @@ from inventory.models import (
     TaxClass,
     Warehouse,
 )
+from inventory.renditions import content_name
 from inventory.services import (
     category_save,
     product_image_save,
@@ -286,10 +287,11 @@ def ean13_barcodes():
 
 def attach_image(product: Product, filename: str) -> ProductImage:
     image = ProductImage(product=product, alt_text=product.title, position=0)
-    with (IMAGES / filename).open("rb") as source:
-        # The file is written now, ahead of the commit: a failed seed leaves an unused
-        # file in storage, which is harmless for demo data.
-        image.image.save(filename, File(source, name=filename), save=False)
+    content = (IMAGES / filename).read_bytes()
+    # Named by its content, as uploads and imported copies are. The file is written now, ahead
+    # of the commit: a failed seed leaves an unused file in storage, harmless for demo data.
+    name = content_name(content, filename.rsplit(".", 1)[-1])
+    image.image.save(name, ContentFile(content), save=False)
     return product_image_save(image=image, actor=ACTOR, reason=REASON)
 
 

@@ -3,6 +3,7 @@ large size for storefronts, made by a worker after the file is stored, named fro
 content, never scaled up, turned upright, transparent where the source is, and refused (with
 the file itself shown instead) when the file is not an image or is a decompression bomb."""
 
+import hashlib
 import io
 
 import pytest
@@ -228,11 +229,17 @@ def test_a_picture_uploaded_in_the_admin_gets_its_renditions(db, eager_tasks, me
     product = ProductFactory()
     client.force_login(merchant)
     url = reverse("admin:inventory_product_change", args=[product.pk])
-    data = upload_form(client, product, named(picture((1000, 500)), "front.jpg"))
+    content = picture((1000, 500))
+    data = upload_form(client, product, named(content, "front.jpeg"))
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(url, data)
     assert response.status_code == 302, response.context and response.context["errors"]
     image = ProductImage.objects.get(product=product)
+    # Named by its content, as imported copies are: a new picture, a new name.
+    assert (
+        image.image.name == f"products/{product.pk}/{hashlib.sha256(content).hexdigest()[:32]}.jpg"
+    )
+    assert image.image.read() == content
     assert image.renditions["source"] == image.image.name
     assert image.renditions["sizes"]["thumbnail"]["width"] == 160
     assert image.history.first().history_user == merchant
@@ -247,8 +254,10 @@ def test_a_picture_uploaded_in_the_admin_gets_its_renditions(db, eager_tasks, me
     [
         (picture((6000, 5000), mode="1", kind="PNG"), "6000 × 5000 pixels (30.0 megapixels)"),
         (picture((50, 50), kind="PNG") + bytes(21 * 2**20), "The picture is 21.0 MB"),
+        (picture((50, 50), kind="TIFF"), "TIFF pictures are not kept: upload a JPEG, PNG,"),
+        (b"GIF89a not really", "Upload a valid image."),
     ],
-    ids=["too-many-pixels", "too-big"],
+    ids=["too-many-pixels", "too-big", "tiff", "not-an-image"],
 )
 def test_a_picture_beyond_the_limits_is_refused_and_nothing_stored(
     db, merchant, client, media_root, content, message
