@@ -3,7 +3,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from backoffice.activity import admin_urls
-from backoffice.views import healthz, protected_media
+from backoffice.views import healthz, media_file
 from integrations.api import api
 from integrations.stripe.webhooks import stripe_webhook
 
@@ -15,7 +15,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path("media/<path:path>", protected_media, name="protected-media"),
+    path("media/<path:path>", media_file, name="media-file"),
     path("integrations/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
     path("api/v1/", api.urls),
 ]

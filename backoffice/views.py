@@ -4,7 +4,6 @@ from datetime import timedelta
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -15,15 +14,40 @@ from django.views.decorators.http import require_GET
 
 from backoffice.health import run_checks
 
+# Stored files a URL may name, by their folder. Product pictures and their renditions are
+# public, as storefronts show them; the store's logo is seen by those who may see the store's
+# settings. Every other file (reports, exports, imports, documents) is served only by a
+# download view of its own, which checks the permission for what the file is.
+PUBLIC_FOLDERS = ("products/",)
+STAFF_FOLDERS = {"store/": "backoffice.view_storesettings"}
+PUBLIC_MAX_AGE = 24 * 3600
 
-@never_cache
-@staff_member_required
-def protected_media(request: HttpRequest, path: str) -> FileResponse:
-    """Local files (embedded mode) are served to signed-in staff only; S3 uses presigned links."""
+
+@require_GET
+def media_file(request: HttpRequest, path: str) -> FileResponse:
+    """A stored file by its name (local storage; S3 serves its own links). A file the
+    request may not see is "not found", like a file that does not exist."""
     name = posixpath.normpath(path).lstrip("/")
-    if name.startswith("..") or not default_storage.exists(name):
+    if "\x00" in name or name.startswith("..") or not _may_see(request, name):
         raise Http404("No such file.")
-    return FileResponse(default_storage.open(name), filename=posixpath.basename(name))
+    if not default_storage.exists(name):
+        raise Http404("No such file.")
+    response = FileResponse(default_storage.open(name), filename=posixpath.basename(name))
+    public = name.startswith(PUBLIC_FOLDERS)
+    response["Cache-Control"] = (
+        f"public, max-age={PUBLIC_MAX_AGE}" if public else "private, no-store"
+    )
+    return response
+
+
+def _may_see(request: HttpRequest, name: str) -> bool:
+    if name.startswith(PUBLIC_FOLDERS):
+        return True
+    user = request.user
+    for folder, permission in STAFF_FOLDERS.items():
+        if name.startswith(folder):
+            return user.is_active and user.is_staff and user.has_perm(permission)
+    return False
 
 
 @never_cache

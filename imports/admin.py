@@ -117,7 +117,7 @@ class ImportBatchAdmin(BaseAdmin):
         if not str(object_id).isdigit():
             raise Http404("No such import.")
         batch = get_object_or_404(ImportBatch, pk=object_id)
-        if not self.has_view_permission(request, batch):
+        if not services.may_read_import(request.user, batch):
             raise PermissionDenied
         may_apply = request.user.has_perm("imports.apply_importbatch")
         preview = batch.preview or {}
@@ -213,7 +213,7 @@ class ImportBatchAdmin(BaseAdmin):
 
     def errors_view(self, request, pk):
         batch = get_object_or_404(ImportBatch, pk=pk)
-        if not self.has_view_permission(request, batch):
+        if not services.may_read_import(request.user, batch):
             raise PermissionDenied
         if not batch.error_file:
             messages.error(request, "This import has no error file.")

@@ -5,6 +5,8 @@ before and after — so a revert can put them back without guessing from history
 from django.conf import settings
 from django.db import models
 
+from backoffice.files import private_name
+
 
 class ImportKind(models.TextChoices):
     PRODUCTS = "products", "Products and variants"
@@ -27,7 +29,11 @@ class ImportStatus(models.TextChoices):
 
 
 def import_file_path(batch: "ImportBatch", filename: str) -> str:
-    return f"imports/{batch.created_at:%Y/%m}/{filename}"
+    return private_name(f"imports/{batch.created_at:%Y/%m}", filename)
+
+
+def import_error_path(batch: "ImportBatch", filename: str) -> str:
+    return private_name("imports/errors", filename)
 
 
 class ImportBatch(models.Model):
@@ -42,7 +48,7 @@ class ImportBatch(models.Model):
     row_count = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
     preview = models.JSONField(default=dict, blank=True)
-    error_file = models.FileField(upload_to="imports/errors/", max_length=500, blank=True)
+    error_file = models.FileField(upload_to=import_error_path, max_length=500, blank=True)
     message = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

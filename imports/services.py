@@ -60,6 +60,27 @@ KIND_PERMISSIONS = {
 }
 
 
+# What reading an import's rows (its page, its error file) asks beyond seeing imports: the
+# rows are the kind's, so a role that may not read customers never reads a customers file.
+KIND_READ_PERMISSIONS = {
+    ImportKind.PRODUCTS: ["inventory.view_product"],
+    ImportKind.SHOPIFY: ["inventory.view_product"],
+    ImportKind.PRICES: ["inventory.view_productvariant"],
+    ImportKind.STOCK: ["inventory.view_stocklevel"],
+    ImportKind.CATEGORIES: ["inventory.view_category"],
+    ImportKind.CUSTOMERS: ["sales.view_customer"],
+}
+
+
+def may_read_import(user, batch: ImportBatch) -> bool:
+    """Whether `user` may read the batch's rows: a revert's are those of the import it
+    reverts."""
+    kind = batch.reverts.kind if batch.kind == ImportKind.REVERT and batch.reverts else batch.kind
+    return user.has_perm("imports.view_importbatch") and user.has_perms(
+        KIND_READ_PERMISSIONS.get(kind, ["imports.apply_importbatch"])
+    )
+
+
 def may_import(user, kind: str) -> bool:
     return (
         kind in IMPORTERS

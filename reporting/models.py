@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from backoffice.files import private_name
 from backoffice.money import MoneyField
 
 
@@ -25,7 +26,7 @@ class RunStatus(models.TextChoices):
 
 
 def report_file_path(instance: "ReportRun", filename: str) -> str:
-    return f"reports/{instance.created_at:%Y/%m}/{filename}"
+    return private_name(f"reports/{instance.created_at:%Y/%m}", filename)
 
 
 class ReportRun(models.Model):

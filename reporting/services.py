@@ -40,10 +40,13 @@ def report_of(kind: str) -> Report:
 
 
 def may_request(user, kind: str) -> bool:
-    """Every report for the Accountant and the Owner; the operational ones for the Merchant."""
+    """Every report for the Accountant and the Owner; the operational ones for the Merchant;
+    an export only to whom may read its rows. Asked to request a run and to download one."""
     report = CATALOGUE.get(kind)
     if report is None or not user.has_perm("reporting.add_reportrun"):
         return False
+    if report.read_permissions and not user.has_perms(report.read_permissions):
+        return False  # an export of rows the role may not read
     return report.audience != FINANCE or user.has_perm(FINANCE_PERMISSION)
 
 

@@ -97,6 +97,9 @@ class Report:
     columns: list[Column]
     description: str = ""
     totals_row: bool = True  # an export (a table to read back) has none
+    # What a person must be allowed to read, beyond the report's audience: the rows of an
+    # export are the model's, so reading the file asks for the model's view permission.
+    read_permissions: tuple[str, ...] = ()
 
     def rows(self, parameters: Parameters) -> Iterator[tuple]:
         raise NotImplementedError

@@ -38,6 +38,11 @@ class ResourceExport(Report):
     def columns(self) -> list[Column]:
         return self.resource_class.report_columns()
 
+    @property
+    def read_permissions(self) -> tuple[str, ...]:
+        meta = self.resource_class.source_model._meta
+        return (f"{meta.app_label}.view_{meta.model_name}",)
+
     def everything(self, parameters: Parameters):
         return self.resource_class.source_model._default_manager.all()
 
@@ -133,6 +138,7 @@ class ShopifyCatalogExport(Report):
     title = "Catalog as Shopify CSV"
     audience = OPERATIONS
     totals_row = False
+    read_permissions = ("inventory.view_product",)
     description = (
         "Every product in Shopify's product CSV format (request it as CSV): a product over "
         "several rows, its variants and images." + CATALOG_NOTE

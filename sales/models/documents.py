@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from backoffice.files import private_name
 from backoffice.money import MoneyField
 from sales.models.orders import Order
 from sales.models.payments import Refund
@@ -147,7 +148,7 @@ class CreditNoteLine(DocumentLine):
 
 def document_pdf_path(instance: "DocumentPdf", filename: str) -> str:
     folder = "invoices" if instance.invoice_id else "credit-notes"
-    return f"documents/{folder}/{filename}"
+    return private_name(f"documents/{folder}", filename)
 
 
 class DocumentPdf(models.Model):
