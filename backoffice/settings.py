@@ -147,18 +147,34 @@ def redis_url_with_db(url: str, offset: int) -> str:
     return urlunsplit(parts._replace(path=f"/{db + offset}"))
 
 
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            # The broker keeps REDIS_URL's database; the cache takes the next one.
-            "LOCATION": env.str("REDIS_CACHE_URL", default=redis_url_with_db(REDIS_URL, 1)),
-            "KEY_PREFIX": "backoffice",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-        }
+def redis_caches(location: str) -> dict:
+    """The caches on one Redis. `default` is a speed-up: when Redis is unreachable its reads
+    miss and its writes are dropped, so pages and the API degrade instead of failing. `limits`
+    (the API's rate limits) raises instead, so the limits can fail open or closed as
+    `API_LIMITS_FAIL_OPEN` says."""
+    redis = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": "backoffice",
     }
+    timeouts = {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1}
+    return {
+        "default": {**redis, "OPTIONS": {**timeouts, "IGNORE_EXCEPTIONS": True}},
+        "limits": {**redis, "OPTIONS": timeouts},
+    }
+
+
+if REDIS_URL:
+    # The broker keeps REDIS_URL's database; the cache takes the next one.
+    CACHES = redis_caches(env.str("REDIS_CACHE_URL", default=redis_url_with_db(REDIS_URL, 1)))
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "limits": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "limits",
+        },
+    }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
@@ -305,8 +321,13 @@ DOCUMENT_PDFS_AT_ISSUE = True
 
 # --- storefront API -------------------------------------------------------------------------
 
-# Requests each API key may make (Ninja's throttle syntax: number/s, /m, /h or /d).
+# Requests each API key may make (number/s, /m, /h or /d), and failed authentications one
+# client address may make (a wrong key, guessed or stale), counted atomically in the cache.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/m")
+API_AUTH_FAILURE_LIMIT = env.str("API_AUTH_FAILURE_LIMIT", default="20/m")
+# When the cache (Redis) is unreachable, the limits cannot count: on, the API answers without
+# them (a storefront keeps selling); off, it answers 503 until the cache is back.
+API_LIMITS_FAIL_OPEN = env.bool("API_LIMITS_FAIL_OPEN", default=True)
 API_MAX_PAGE_SIZE = 200
 # Browser access: only the API, only from origins a channel lists (integrations/cors.py).
 CORS_URLS_REGEX = r"^/api/v1/.*$"
@@ -365,13 +386,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False  # registered in the Unfold style by backoffice/admin.py
 AXES_LOCKOUT_CALLABLE = "backoffice.views.lockout_response"
-# Number of trusted proxies in front of the web processes. Without one, X-Forwarded-For is
-# ignored: a client could otherwise dodge the lockout by sending a new address each time.
+# Number of trusted proxies in front of the web processes: the client's address is then the
+# one the outermost proxy saw, read from X-Forwarded-For (backoffice.clients). Without one,
+# X-Forwarded-For is ignored: a client could otherwise dodge the lockout by sending a new
+# address each time.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION_MODE else 0)
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+AXES_CLIENT_IP_CALLABLE = "backoffice.clients.client_address"
 
 # --- logging --------------------------------------------------------------------------------
 

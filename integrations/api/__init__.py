@@ -3,8 +3,8 @@ a sales channel. The OpenAPI schema is at /api/v1/openapi.json, the docs at /api
 
 from ninja import NinjaAPI
 
-from integrations.api import catalog, changes, orders
-from integrations.api.auth import ApiKeyAuth, PerKeyThrottle
+from integrations.api import catalog, changes, limits, orders
+from integrations.api.auth import ApiKeyAuth
 from integrations.api.http import OrjsonRenderer
 
 api = NinjaAPI(
@@ -13,8 +13,12 @@ api = NinjaAPI(
     description=__doc__,
     urls_namespace="api-v1",
     auth=ApiKeyAuth(),
-    throttle=[PerKeyThrottle()],
+    throttle=[limits.PerKeyThrottle()],
     renderer=OrjsonRenderer(),
+)
+api.add_exception_handler(
+    limits.TooManyFailures,
+    lambda request, error: limits.too_many_failures_response(api, request, error),
 )
 api.add_router("/", catalog.router)
 api.add_router("/", catalog.stock_router)

@@ -117,7 +117,10 @@ def validators(request, scope: str, version: str) -> Validators:
     which only costs that client one full answer.
     """
     digest = hashlib.sha256(f"{request.get_full_path()}|{scope}|{version}".encode())
+    # Without the cache (Redis unreachable) a version is "first seen" now: no Last-Modified
+    # until it is back, the ETag still answers If-None-Match.
     seen = cache.get_or_set(f"api:seen:{scope}:{version}", timezone.now, SEEN_SECONDS)
+    seen = seen or timezone.now()
     second = int(seen.timestamp())
     over = second < int(timezone.now().timestamp())
     return Validators(f'"{digest.hexdigest()[:32]}"', second if over else None)

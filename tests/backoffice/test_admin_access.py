@@ -121,3 +121,49 @@ def test_owner_unlocks_a_locked_login_by_deleting_its_attempt(client, demo_users
     assert not AccessAttempt.objects.filter(username="merchant").exists()
 
     assert log_in(client, "merchant", demo_password).status_code == 302
+
+
+def test_behind_a_proxy_failures_lock_only_the_client_that_made_them(
+    client, demo_users, demo_password, settings
+):
+    """The lockout counts the address the trusted proxy saw: an attacker cannot lock the
+    Owner out for everybody behind the TLS proxy, nor dodge the lock by writing a new
+    X-Forwarded-For each time."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+
+    def attempt(browser, forwarded, password):
+        return browser.post(
+            LOGIN,
+            {"username": "admin", "password": password},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        attempt(client, f"192.0.2.{n}, 203.0.113.66", "wrong")
+    assert attempt(client, "192.0.2.99, 203.0.113.66", demo_password).status_code == 429
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.66"
+
+    owner = client.__class__()
+    assert attempt(owner, "198.51.100.20", demo_password).status_code == 302
+
+
+def test_without_a_proxy_a_forwarded_address_cannot_dodge_the_lock(
+    client, demo_users, demo_password, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            LOGIN,
+            {"username": "merchant", "password": "wrong"},
+            REMOTE_ADDR="203.0.113.66",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",
+        )
+    locked = client.post(
+        LOGIN,
+        {"username": "merchant", "password": demo_password},
+        REMOTE_ADDR="203.0.113.66",
+        HTTP_X_FORWARDED_FOR="192.0.2.200",
+    )
+    assert locked.status_code == 429

@@ -9,12 +9,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.forms import CheckboxInput
 from django.utils import timezone
 
 from backoffice.actors import Actor
-from integrations.api import api
 from integrations.models import Scope
 from integrations.services import api_client_create
 from inventory.models import StockLevel, StockMovement
@@ -36,9 +35,11 @@ HIDDEN_SKUS = ("HOODIE-DRAFT", "SCARF-OLD", "TEE-XL-RETIRED")
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    cache.clear()
+    for alias in ("default", "limits"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "limits"):
+        caches[alias].clear()
 
 
 def issue_key(channel, scopes=None, name="Storefront") -> str:
@@ -52,6 +53,13 @@ def auth(key: str | None) -> dict:
 
 def get(client, path: str, key: str | None, **headers):
     return client.get(f"{API}{path}", headers={**auth(key), **headers})
+
+
+def state():
+    """What a refused request must leave as it was."""
+    from integrations.models import ApiOrderRequest
+
+    return nothing_ordered(), ApiOrderRequest.objects.count()
 
 
 def post_order(client, key: str | None, body: dict, idempotency_key: str | None = "order-1"):
@@ -159,12 +167,6 @@ def hidden(shop):
 def stranger(other_channel):
     """A customer who only ever bought through the other channel."""
     return CustomerFactory(email="stranger@example.com", first_name="Grace", last_name="Hopper")
-
-
-def throttle():
-    """The API's per-key throttle (built once, when the API module is imported)."""
-    (instance,) = api.throttle
-    return instance
 
 
 def admin_form_data(page) -> dict:

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integrations.models import ApiClient, ApiOrderRequest, Scope
+from integrations.models import ApiClient, Scope
 from integrations.services import api_client_revoke
 from sales.services import channel_save
 from tests.integrations import api_helpers
@@ -17,10 +17,9 @@ from tests.integrations.api_helpers import (
     auth,
     get,
     issue_key,
-    nothing_ordered,
     order_body,
     post_order,
-    throttle,
+    state,
 )
 
 # Fixtures shared by the API tests (autouse: fresh_cache).
@@ -62,11 +61,6 @@ def call(client, shop, placed, method: str, path: str, key: str | None, **header
             headers={**auth(key), "Idempotency-Key": "k-1", **headers},
         )
     return get(client, path, key, **headers)
-
-
-def state():
-    """What a refused request must leave as it was."""
-    return nothing_ordered(), ApiOrderRequest.objects.count()
 
 
 def _revoked(shop) -> str:
@@ -167,11 +161,8 @@ def test_using_a_key_records_when_at_most_once_a_minute(client, shop):
 # --- rate limit -------------------------------------------------------------------------------
 
 
-def test_each_key_has_its_own_rate_limit_answered_with_429_and_retry_after(
-    client, shop, monkeypatch
-):
-    monkeypatch.setattr(throttle(), "num_requests", 3)
-    monkeypatch.setattr(throttle(), "duration", 60)
+def test_each_key_has_its_own_rate_limit_answered_with_429_and_retry_after(client, shop, settings):
+    settings.API_RATE_LIMIT = "3/m"
     busy, calm = issue_key(shop.channel, name="busy"), issue_key(shop.channel, name="calm")
     answers = [get(client, "/stock", busy).status_code for _ in range(3)]
     assert answers == [200, 200, 200]
