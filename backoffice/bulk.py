@@ -93,7 +93,8 @@ def history_write(objects: list[Model], model: type[Model], *, user, reason: str
         )
         return
     history = get_history_model_for_model(model)
-    own = list(model._meta.concrete_fields)
+    kept = {f.attname for f in history._meta.concrete_fields}  # less the history's exclusions
+    own = [f for f in model._meta.concrete_fields if f.attname in kept]
     columns = [history._meta.get_field(f.attname).column for f in own]
     columns += ["history_date", "history_change_reason", "history_type", "history_user_id"]
     when, user_id, reason = timezone.now(), getattr(user, "pk", None), reason[:100]

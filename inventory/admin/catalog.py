@@ -4,6 +4,7 @@ and products are exported (`inventory.resources`), products also as a Shopify CS
 always prepared in the background."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.files.storage import default_storage
 from django.db import models
@@ -215,9 +216,11 @@ def _renditions_note(image: ProductImage) -> str:
         return "Renditions are being made; the file itself is shown meanwhile."
     if "error" in image.renditions:
         return f"Renditions could not be made: {image.renditions['error']}."
-    sizes = ", ".join(
-        f"{name} {made['width']} × {made['height']}"
-        for name, made in image.renditions["sizes"].items()
+    made = image.renditions["sizes"]
+    sizes = ", ".join(  # in the settings' order: PostgreSQL's jsonb keeps keys its own way
+        f"{name} {made[name]['width']} × {made[name]['height']}"
+        for name in settings.IMAGE_RENDITIONS
+        if name in made
     )
     return f"{image.renditions['width']} × {image.renditions['height']} pixels; {sizes}."
 

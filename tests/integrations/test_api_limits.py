@@ -13,6 +13,7 @@ import requests
 from backoffice.settings import redis_caches
 from integrations.api import limits
 from integrations.models import ApiClient
+from tests.factories import ChannelFactory
 from tests.integrations import api_helpers
 from tests.integrations.api_helpers import API, get, issue_key, order_body, post_order, state
 
@@ -28,18 +29,11 @@ def test_concurrent_counting_lets_exactly_the_limit_through():
     assert sum(answer is None for answer in answers) == 600
 
 
-@pytest.fixture
-def served_shop(request, settings):
-    """The shop behind a real threaded HTTP server (the requests below are concurrent)."""
-    request.getfixturevalue("transactional_db")
-    shop = request.getfixturevalue("shop")
-    return shop, request.getfixturevalue("live_server").url
-
-
-def test_concurrent_requests_get_exactly_the_limit_through(served_shop, settings):
-    shop, base = served_shop
+def test_concurrent_requests_get_exactly_the_limit_through(committed_db, live_server, settings):
+    """Through a real threaded server, committed data (the server's threads read it)."""
     settings.API_RATE_LIMIT = "50/d"
-    key = issue_key(shop.channel)
+    key = issue_key(ChannelFactory(code="web"))
+    base = live_server.url
 
     def call(_):
         return requests.get(
