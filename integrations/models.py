@@ -105,6 +105,7 @@ class StripeEventState(models.TextChoices):
     PROCESSED = "processed", "Processed"
     IGNORED = "ignored", "Ignored (type not handled)"
     FAILED = "failed", "Failed"
+    REJECTED = "rejected", "Rejected (signed, but not an event we can read)"
 
 
 class StripeEvent(models.Model):

@@ -140,7 +140,8 @@ def storefront_product_list():
 
 def storefront_product_get(id_or_handle: str) -> Product | None:
     products = storefront_product_list()
-    if id_or_handle.isdigit():
+    # ASCII digits only ("²" is a digit to str.isdigit, not to int), and within the column.
+    if id_or_handle.isascii() and id_or_handle.isdigit() and len(id_or_handle) <= 18:
         return products.filter(pk=int(id_or_handle)).first()
     return products.filter(handle=id_or_handle).first()
 

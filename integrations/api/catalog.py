@@ -58,8 +58,14 @@ class ListQuery(Schema):
     @field_validator("updated_since")
     @classmethod
     def in_utc(cls, value):
-        # Any offset a client may send (up to ±23:59) becomes UTC, which every database takes.
-        return value.astimezone(UTC) if value is not None else None
+        # Any offset a client may send (up to ±23:59) becomes UTC, which every database takes;
+        # near year 1 or 9999 that moves out of the calendar Python and the databases know.
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the date is outside the years 1 to 9999 once in UTC") from None
 
     @field_validator("updated_since", mode="before")
     @classmethod

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import orjson
@@ -62,12 +62,25 @@ def cursor_decode(cursor: str, *types) -> tuple:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(values, list) or len(values) != len(types):
             raise ValueError(cursor)
-        return tuple(
-            datetime.fromisoformat(v) if kind is datetime else kind(v)
-            for v, kind in zip(values, types, strict=True)
-        )
-    except (ValueError, TypeError, UnicodeDecodeError) as error:
+        return tuple(_cursor_value(v, kind) for v, kind in zip(values, types, strict=True))
+    except (ValueError, TypeError, UnicodeDecodeError, OverflowError) as error:
         raise HttpError(422, f"The cursor {cursor!r} is not one this API gave out.") from error
+
+
+LARGEST_ID = 2**63 - 1  # a bigint column's
+
+
+def _cursor_value(value, kind):
+    """One value of a cursor, as the database can compare it (else ValueError)."""
+    if kind is datetime:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError(value)
+        return moment.astimezone(UTC)
+    number = kind(value)
+    if kind is int and not 0 <= number <= LARGEST_ID:
+        raise ValueError(value)
+    return number
 
 
 def keyset_page(queryset, cursor: str | None, limit: int):

@@ -8,6 +8,8 @@ price in whole units such as HUF or ISK, which Stripe counts in hundredths).
 """
 
 import json
+import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -265,32 +267,64 @@ def refunds_of_charge(charge_id: str) -> list[RefundFacts]:
     return [refund_facts(refund) for refund in _call("read the refunds", read)]
 
 
-def _is_event(event) -> bool:
-    return (
-        isinstance(event, dict)
-        and event.get("object") == "event"
-        and isinstance(event.get("id"), str)
-        and isinstance(event.get("type"), str)
-        and isinstance(event.get("created"), int)
-        and isinstance(event.get("data"), dict)
-        and isinstance(event["data"].get("object"), dict)
-    )
+# What our event table holds: the lengths of its columns, and dates a database stores.
+EVENT_ID_MAX = 100
+EVENT_TYPE_MAX = 100
+LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z
+SIGNATURE_TOLERANCE = 300  # seconds, either way: Stripe's own default for the past
+
+
+class MalformedEvent(InvalidWebhook):
+    """A webhook that Stripe signed but that is not an event we can record: acknowledged
+    (Stripe would otherwise deliver it again for days) and kept as rejected."""
+
+
+def event_problem(event) -> str | None:
+    """What makes a signed payload unusable as an event, or None."""
+    if not isinstance(event, dict) or event.get("object") != "event":
+        return "it is not an event object"
+    for name, longest in (("id", EVENT_ID_MAX), ("type", EVENT_TYPE_MAX)):
+        value = event.get(name)
+        if not isinstance(value, str) or not 0 < len(value) <= longest:
+            return f"its {name} is missing or longer than {longest} characters"
+    created = event.get("created")
+    if not isinstance(created, int) or isinstance(created, bool) or not 0 < created <= LATEST_TIME:
+        return "its created time is missing or not a time"
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        return "it has no data object"
+    if not isinstance(data["object"].get("id"), str) or not data["object"]["id"]:
+        return "its data object has no id"
+    return None
+
+
+def _signed_at(signature: str) -> int | None:
+    match = re.search(r"(?:^|,)\s*t=(\d{1,12})\s*(?:,|$)", signature)
+    return int(match[1]) if match else None
 
 
 def webhook_event_construct(payload: bytes, signature: str | None) -> dict:
-    """The verified event as Stripe sent it (plain JSON data); `InvalidWebhook` when it does
-    not verify or is not an event."""
+    """The verified event as Stripe sent it (plain JSON data). `InvalidWebhook` when it does
+    not verify (a bad signature, or signed too long ago or in the future); `MalformedEvent`
+    when it verifies but is not an event we can record."""
     if not signature:
         raise InvalidWebhook("missing Stripe-Signature header")
     try:
         stripe.WebhookSignature.verify_header(
-            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=300
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=SIGNATURE_TOLERANCE
         )
-        event = json.loads(payload)
     except stripe.SignatureVerificationError as error:
         raise InvalidWebhook(f"bad signature: {error}") from error
+    signed_at = _signed_at(signature)
+    if signed_at is None or signed_at > time.time() + SIGNATURE_TOLERANCE:
+        raise InvalidWebhook("bad signature: its time is in the future")
+    if b"\\u0000" in payload.lower() or b"\x00" in payload:
+        raise MalformedEvent("it holds a NUL character")
+    try:
+        event = json.loads(payload)
     except ValueError as error:
-        raise InvalidWebhook(f"not a Stripe event: {error}") from error
-    if not _is_event(event):
-        raise InvalidWebhook("not a Stripe event: no id, type, created time or data object")
+        raise MalformedEvent(f"it is not JSON ({error})") from error
+    problem = event_problem(event)
+    if problem:
+        raise MalformedEvent(problem)
     return event

@@ -8,7 +8,10 @@ cannot be reached or fails on its side, nothing is kept and the answer is 503, s
 delivers the event again later.
 """
 
+import hashlib
+import json
 import logging
+import re
 
 from django.db import transaction
 from django.http import JsonResponse
@@ -17,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from backoffice.exceptions import DomainError
+from backoffice.middleware import reads_nul_itself
 from integrations.models import StripeEvent, StripeEventState
 from integrations.stripe import client
 from sales.models import Payment, PaymentStatus
@@ -134,6 +138,12 @@ def stripe_event_process(event: dict) -> StripeEvent:
         except DomainError as error:
             record.state, record.error = StripeEventState.FAILED, str(error)
             logger.warning("Stripe event %s failed: %s", event["id"], error)
+        except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+            # Signed by Stripe, yet without what its type carries: kept for a person to read,
+            # never answered with a 500 that Stripe would retry for days.
+            record.state = StripeEventState.FAILED
+            record.error = f"its data lacks what a {event['type']} event carries ({error!r})"
+            logger.warning("Stripe event %s failed: %s", event["id"], record.error)
         else:
             record.state, record.error = StripeEventState.PROCESSED, ""
     record.processed_at = timezone.now()
@@ -141,6 +151,48 @@ def stripe_event_process(event: dict) -> StripeEvent:
     return record
 
 
+REJECTED_BODY_CHARS = 65_536
+
+
+def stripe_event_reject(payload: bytes, reason: str) -> StripeEvent:
+    """Keep a signed payload that is not an event we can read, as rejected: its own id when
+    it has a usable one (a redelivery is then the same row), else one from its content."""
+    try:
+        event = json.loads(payload)
+    except ValueError:
+        event = {}
+    event = event if isinstance(event, dict) else {}
+
+    def usable(name: str, longest: int) -> str | None:
+        value = event.get(name)
+        ok = isinstance(value, str) and 0 < len(value) <= longest and "\x00" not in value
+        return value if ok else None
+
+    digest = hashlib.sha256(payload).hexdigest()[:32]
+    event_id = usable("id", client.EVENT_ID_MAX) or f"rejected_{digest}"
+    text = payload.decode("utf-8", "replace").replace("\x00", "\ufffd")
+    text = re.sub(r"\\u0000", r"\\ufffd", text, flags=re.IGNORECASE)
+    now = timezone.now()
+    StripeEvent.objects.bulk_create(
+        [
+            StripeEvent(
+                event_id=event_id,
+                type=usable("type", client.EVENT_TYPE_MAX) or "unknown",
+                payload={"rejected_body": text[:REJECTED_BODY_CHARS]},
+                state=StripeEventState.REJECTED,
+                error=reason,
+                stripe_created_at=now,
+                processed_at=now,
+                attempts=1,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    logger.warning("Stripe webhook rejected: %s", reason)
+    return StripeEvent.objects.get(event_id=event_id)
+
+
+@reads_nul_itself
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
@@ -150,6 +202,9 @@ def stripe_webhook(request):
         event = client.webhook_event_construct(
             request.body, request.headers.get("Stripe-Signature")
         )
+    except client.MalformedEvent as error:
+        record = stripe_event_reject(request.body, str(error))
+        return JsonResponse({"received": True, "state": record.state, "error": str(error)})
     except client.InvalidWebhook as error:
         return JsonResponse({"error": str(error)}, status=400)
     try:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from backoffice.history import save_with_reason
-from backoffice.money import AmountInvalid, fits_currency, precision_phrase
+from backoffice.money import AmountInvalid, check_fits, fits_currency, precision_phrase
 from backoffice.selectors import store_settings
 from inventory.models import ProductVariant, StockLevel, TaxClass, Warehouse
 from inventory.services import stock_allocate, stock_levels_lock, stock_release, stock_ship
@@ -155,6 +155,8 @@ def _price_lines(order: Order, lines: list[OrderLine]) -> None:
     order.discount = sum((line.discount for line in lines), ZERO)
     order.tax = sum((line.tax for line in lines), ZERO) + shipping.tax
     order.total = sum((line.total for line in lines), ZERO) + shipping.net + shipping.tax
+    for amount in (order.subtotal, order.total):  # each line fits; their sum may not
+        check_fits(amount, currency)
 
 
 def _validated(requests: list[LineRequest]) -> list[LineRequest]:

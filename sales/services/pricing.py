@@ -62,6 +62,7 @@ def shipping_amounts(
     amount = money(amount, currency)
     if amount < 0:
         raise DomainError(f"Shipping cannot be negative ({amount}).")
+    check_fits(amount + tax_of(amount, tax_rate, included=False, currency=currency), currency)
     tax = tax_of(amount, tax_rate, included=included, currency=currency)
     return ShippingAmounts(net=amount - tax if included else amount, tax=tax)
 

@@ -171,8 +171,6 @@ def test_the_logo_is_seen_by_who_may_see_the_store_settings(client, people, file
 @pytest.mark.parametrize(
     "path",
     [
-        "/media/products/%00.png",
-        "/media/%00",
         "/media/../backoffice/settings.py",
         "/media/products/../../manage.py",
         "/media/products/%2e%2e/%2e%2e/manage.py",
@@ -181,3 +179,10 @@ def test_the_logo_is_seen_by_who_may_see_the_store_settings(client, people, file
 )
 def test_hostile_names_are_not_found(client, people, files, path):
     assert get(client, people["owner"], path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/media/products/%00.png", "/media/%00"])
+def test_a_name_with_nul_is_refused(client, people, files, path):
+    response = get(client, people["owner"], path)
+    assert response.status_code == 400
+    assert b"NUL" in response.content

@@ -138,8 +138,21 @@ def _failed_payment_event(order):
             lambda payload: signature(payload).replace("v1=", "v0="),
             "bad signature: No signatures found with expected scheme v1",
         ),
+        (
+            lambda payload: signature(payload, timestamp=int(time.time()) + 3600),
+            "bad signature: its time is in the future",
+        ),
     ],
-    ids=["missing", "empty", "other-secret", "tampered", "too-old", "no-timestamp", "v0-only"],
+    ids=[
+        "missing",
+        "empty",
+        "other-secret",
+        "tampered",
+        "too-old",
+        "no-timestamp",
+        "v0-only",
+        "from-the-future",
+    ],
 )
 def test_a_bad_or_missing_signature_is_refused_and_stores_nothing(
     client, stripe_on, stripe_api, order, header, error
@@ -158,26 +171,78 @@ def test_a_bad_or_missing_signature_is_refused_and_stores_nothing(
     assert len(stripe_api.calls) == calls
 
 
+def _signed_event(**changes) -> bytes:
+    body = event("payment_intent.payment_failed", {"id": "pi_1", "object": "payment_intent"})
+    body.update(changes)
+    return body_of(body)
+
+
 @pytest.mark.parametrize(
-    "payload",
+    ("payload", "reason"),
     [
-        b"not json at all",
-        b'{"id": "evt_1", "object": "charge", "type": "charge.refunded"}',
-        b'{"id": "evt_1", "object": "event", "type": "charge.refunded", "created": 1}',
-        b"[]",
+        (b"not json at all", "it is not JSON"),
+        (b'{"id": "evt_1", "object": "charge", "type": "x"}', "it is not an event object"),
+        (
+            b'{"id": "evt_1", "object": "event", "type": "charge.refunded", "created": 1}',
+            "it has no data object",
+        ),
+        (b"[]", "it is not an event object"),
+        (_signed_event(created=10**20), "its created time is missing or not a time"),
+        (_signed_event(created="yesterday"), "its created time is missing or not a time"),
+        (_signed_event(type="t" * 101), "its type is missing or longer than 100 characters"),
+        (_signed_event(id="evt_" + "9" * 200), "its id is missing or longer than 100 characters"),
+        (_signed_event(id="evt_nul\x00"), "it holds a NUL character"),
+        (_signed_event(data={"object": {"object": "charge"}}), "its data object has no id"),
     ],
-    ids=["not-json", "not-an-event", "no-data", "a-list"],
+    ids=[
+        "not-json",
+        "not-an-event",
+        "no-data",
+        "a-list",
+        "created-too-far",
+        "created-not-a-number",
+        "type-too-long",
+        "id-too-long",
+        "nul",
+        "no-object-id",
+    ],
 )
-def test_a_signed_body_that_is_not_a_stripe_event_is_refused(
-    client, stripe_on, stripe_api, order, payload
+def test_a_signed_body_that_is_not_an_event_is_acknowledged_and_kept_as_rejected(
+    client, stripe_on, stripe_api, order, payload, reason
 ):
+    """Stripe signed it, so it would deliver it again for days on any answer but a 2xx: it is
+    acknowledged, kept for a person to read, and changes nothing else."""
     before = snapshot(order)
 
     response = post_raw(client, payload, signature(payload))
 
-    assert response.status_code == 400
-    assert response.json()["error"].startswith("not a Stripe event: ")
-    assert snapshot(order) == before
+    assert response.status_code == 200
+    assert response.json()["state"] == "rejected"
+    assert response.json()["error"].startswith(reason)
+    kept = StripeEvent.objects.get()
+    assert (kept.state, kept.error[: len(reason)]) == (StripeEventState.REJECTED, reason)
+    assert "\x00" not in kept.payload["rejected_body"]
+    assert {**snapshot(order), "events": before["events"]} == before
+    # Delivered again, it is the same row.
+    assert post_raw(client, payload, signature(payload)).status_code == 200
+    assert StripeEvent.objects.count() == 1
+
+
+def test_a_signed_event_lacking_what_its_type_needs_is_kept_as_failed(
+    client, stripe_on, stripe_api, order
+):
+    intent = pay_through_stripe(client, stripe_api, order)
+    before = snapshot(order)
+    dispute = {"id": "dp_1", "object": "dispute", "payment_intent": intent["id"]}  # no amount
+    response = post_signed(client, event("charge.dispute.created", dispute))
+    assert response.status_code == 200
+    assert response.json()["state"] == StripeEventState.FAILED
+    kept = StripeEvent.objects.get(type="charge.dispute.created")
+    assert (
+        kept.error
+        == "its data lacks what a charge.dispute.created event carries (KeyError('amount'))"
+    )
+    assert {**snapshot(order), "events": before["events"]} == before
 
 
 def test_only_post_is_accepted(client, stripe_on, order):
