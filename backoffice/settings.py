@@ -189,7 +189,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A Redis that does not answer is given up on in seconds: a request checks the queue first.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 5}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_TIME_LIMIT = 1800
 CELERY_TASK_SOFT_TIME_LIMIT = 1740
@@ -199,6 +200,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TASK_TRACK_STARTED = True
+# A report run or an import whose worker has been silent this long is abandoned: the stale
+# check fails it (or sends a queued report again), and a redelivered task takes it over.
+WORKER_STALE_MINUTES = env.int("WORKER_STALE_MINUTES", default=10)
+STALE_CHECK_SECONDS = max(30.0, min(300.0, WORKER_STALE_MINUTES * 30.0))  # twice per interval
 CELERY_BEAT_SCHEDULE: dict = {
     "report-schedules": {
         "task": "reporting.tasks.report_schedules_dispatch_task",
@@ -206,11 +211,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "report-runs-stale": {
         "task": "reporting.tasks.report_runs_fail_stale_task",
-        "schedule": 300.0,
+        "schedule": STALE_CHECK_SECONDS,
     },
     "imports-stale": {
         "task": "imports.tasks.imports_fail_stale_task",
-        "schedule": 300.0,
+        "schedule": STALE_CHECK_SECONDS,
     },
     "sales-rollups-rebuild": {
         "task": "reporting.tasks.daily_sales_rebuild_task",

@@ -11,7 +11,7 @@ import gc
 import io
 import logging
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
+from backoffice.workers import queue_check, send_on_commit, stale_after
 from imports import limits
 from imports.catalog.importer import CatalogImport
 from imports.catalog.shopify import is_shopify_export
@@ -39,7 +40,6 @@ logger = logging.getLogger(__name__)
 
 # A request opens an xlsx file only when its shared strings are few (openpyxl holds them all).
 REQUEST_SHARED_STRINGS = 50_000
-STALE_AFTER = timedelta(minutes=10)  # no heartbeat for this long: the worker is gone
 IMPORTERS = {
     ImportKind.PRODUCTS: lambda outcome: CatalogImport(outcome, shopify=False),
     ImportKind.SHOPIFY: lambda outcome: CatalogImport(outcome, shopify=True),
@@ -111,6 +111,8 @@ def import_create(*, kind: str, upload, actor: Actor, wait: bool = False) -> Imp
     name = getattr(upload, "name", "") or "upload"
     file_format = file_format_of(name)
     kind, rows = _check_readable(kind, upload, name, actor)
+    if rows > settings.IMPORT_BACKGROUND_ROWS and not wait:
+        queue_check()
     with transaction.atomic():
         batch = ImportBatch(
             kind=kind,
@@ -126,15 +128,31 @@ def import_create(*, kind: str, upload, actor: Actor, wait: bool = False) -> Imp
         batch.save()
         background = rows > settings.IMPORT_BACKGROUND_ROWS and not wait
         if background:
-            from imports.tasks import import_preview_task
-
-            transaction.on_commit(lambda: import_preview_task.delay(batch.pk))
+            _send_preview(batch.pk)
     if not background:
         # A file larger than it said (an xlsx's stated size is the file's word) moves to a
         # worker once the request has read the rows it may.
         import_preview(batch.pk, row_limit=None if wait else settings.IMPORT_BACKGROUND_ROWS)
         batch.refresh_from_db()
     return batch
+
+
+def _send_preview(batch_id: int) -> None:
+    from imports.tasks import import_preview_task
+
+    def not_sent(error: str) -> None:
+        ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.PREVIEWING).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now(), message=error
+        )
+
+    send_on_commit(import_preview_task, batch_id, on_failure=not_sent)
+
+
+def _apply_not_sent(batch_id: int, status: str, error: str) -> None:
+    """The apply never left: the batch is as it was before the click, and says why."""
+    ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.APPLYING).update(
+        status=status, started_at=None, message=error
+    )
 
 
 def _check_readable(kind: str, upload, name: str, actor: Actor) -> tuple[str, int]:
@@ -197,7 +215,7 @@ def _beat(batch: ImportBatch, outcome: Outcome) -> None:
     cache.set(
         _progress_key(batch.pk),
         {"percent": percent, "at": timezone.now().isoformat()},
-        int(STALE_AFTER.total_seconds() * 6),
+        int(stale_after().total_seconds() * 6),
     )
 
 
@@ -289,9 +307,7 @@ def import_preview(batch_id: int, *, row_limit: int | None = None) -> ImportBatc
     try:
         outcome = _run(batch, row_limit=row_limit)
     except TooBigForRequest:
-        from imports.tasks import import_preview_task
-
-        transaction.on_commit(lambda: import_preview_task.delay(batch_id))
+        _send_preview(batch_id)
         return batch
     except ImportFileError as error:
         return _finish(batch, ImportStatus.INVALID, message=str(error))
@@ -322,6 +338,9 @@ def import_apply(
         raise DomainError("Your role cannot apply this import.")
     if opening_stock_warehouse is not None:
         _check_opening_stock(batch, opening_stock_warehouse, user)
+    background = batch.row_count > settings.IMPORT_BACKGROUND_ROWS
+    if background:
+        queue_check()
     expected = ImportStatus.READY
     if skip_invalid:
         batch.refresh_from_db()
@@ -338,11 +357,14 @@ def import_apply(
     if not taken:
         batch.refresh_from_db()
         raise DomainError(f"{batch} is {batch.get_status_display().lower()}: it cannot be applied.")
-    if batch.row_count > settings.IMPORT_BACKGROUND_ROWS:
+    if background:
         from imports.tasks import import_apply_task
 
         _beat(batch, Outcome())  # queued: the stale check counts from now
-        transaction.on_commit(lambda: import_apply_task.delay(batch.pk, actor.user.pk))
+        send_on_commit(
+            import_apply_task, batch.pk, user.pk,
+            on_failure=lambda error: _apply_not_sent(batch.pk, expected, error),
+        )  # fmt: skip
         batch.refresh_from_db()
         return batch
     return import_apply_run(batch.pk, actor) or batch
@@ -465,7 +487,7 @@ def imports_fail_stale(now=None) -> int:
     that stopped wrote nothing — its transaction never committed."""
     now = now or timezone.now()
     failed = 0
-    since = now - STALE_AFTER
+    since = now - stale_after()
     # Started long ago, or queued long ago and never picked up.
     old = Q(started_at__lt=since) | Q(started_at__isnull=True, created_at__lt=since)
     for batch in ImportBatch.objects.filter(

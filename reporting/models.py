@@ -54,6 +54,8 @@ class ReportRun(models.Model):
     # Refreshed by the worker while it writes: a running report whose heartbeat stops is a
     # report whose worker died.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The task that took the run: the same task delivered again means its worker died.
+    task_id = models.CharField(max_length=255, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from backoffice.selectors import store_settings
+from backoffice.workers import QUEUE_ERRORS, queue_check, send_on_commit, stale_after
 from reporting.models import Frequency, ReportFormat, ReportRun, ReportSchedule, RunStatus
 from reporting.periods import PRESETS, period_for
 from reporting.reports import CATALOGUE, FINANCE, Parameters, Report
@@ -27,7 +28,7 @@ from reporting.writers import WRITERS
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = timedelta(minutes=10)  # no heartbeat for this long: the worker is gone
+QUEUED_FOR_TOO_LONG = 6  # stale intervals a queued run is sent again before it is failed
 FINANCE_PERMISSION = "reporting.request_finance_reports"
 SCHEDULE_HOUR = time(6, 0)  # scheduled reports are ready when the accountant starts the day
 
@@ -78,6 +79,7 @@ def report_request(
         raise DomainError(f"{format!r} is not a report format; use xlsx or csv.")
     if actor.user is not None and not may_request(actor.user, kind):
         raise DomainError(f"Your role cannot request the {report_of(kind).title} report.")
+    queue_check()
     run = ReportRun.objects.create(
         kind=kind,
         parameters=parameters.as_dict(),
@@ -85,34 +87,47 @@ def report_request(
         requested_by=actor.user,
         schedule=schedule,
     )
-    transaction.on_commit(lambda: _enqueue(run.pk))
+    _enqueue(run.pk)
     return run
 
 
 def _enqueue(run_id: int) -> None:
     from reporting.tasks import report_run_task
 
-    report_run_task.delay(run_id)
+    send_on_commit(
+        report_run_task,
+        run_id,
+        on_failure=lambda error: report_run_fail(run_id=run_id, error=error),
+    )
 
 
 # --- running ----------------------------------------------------------------------------------
 
 
-def _claim(run_id: int) -> ReportRun | None:
-    """Take the run for this worker, or None when there is nothing to do (done, failed, or
-    running with a live heartbeat elsewhere)."""
+def _claim(run_id: int, task_id: str = "") -> ReportRun | None:
+    """Take the run for the task `task_id`, or None when there is nothing to do: done, failed,
+    or running under another task whose worker still beats. A task that finds the run its own
+    is a redelivery: the worker that ran it before died (it would have acknowledged the task
+    had it finished), so it starts over whatever the heartbeat says."""
     with transaction.atomic():
         run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or run.status in (RunStatus.DONE, RunStatus.FAILED):
             return None
-        alive = run.heartbeat_at and timezone.now() - run.heartbeat_at < STALE_AFTER
-        if run.status == RunStatus.RUNNING and alive:
+        redelivered = bool(task_id) and run.task_id == task_id
+        if run.status == RunStatus.RUNNING and not redelivered and _beating(run):
             return None
+        if run.status == RunStatus.RUNNING:
+            logger.warning("Report run %s: its worker is gone, task %s takes over", run_id, task_id)
         now = timezone.now()
         run.status, run.started_at, run.heartbeat_at, run.progress = RunStatus.RUNNING, now, now, 1
-        run.error = ""
-        run.save(update_fields=["status", "started_at", "heartbeat_at", "progress", "error"])
+        run.error, run.task_id = "", task_id
+        fields = ["status", "started_at", "heartbeat_at", "progress", "error", "task_id"]
+        run.save(update_fields=fields)
         return run
+
+
+def _beating(run: ReportRun) -> bool:
+    return bool(run.heartbeat_at) and timezone.now() - run.heartbeat_at < stale_after()
 
 
 def _progress(run_id: int):
@@ -156,11 +171,12 @@ def _file_name(run: ReportRun, parameters: Parameters) -> str:
     return f"{slugify(run.kind)}-{parameters.start}-{parameters.end}-{run.pk}.{run.format}"
 
 
-def report_run_execute(run_id: int) -> ReportRun | None:
-    """Produce the file of a run (the worker's side). Safe to call twice: a run done, failed,
-    or running elsewhere is left as it is (None). A report that fails ends its run failed with
-    the error, and leaves no file behind: the file is stored only once it is complete."""
-    run = _claim(run_id)
+def report_run_execute(run_id: int, task_id: str = "") -> ReportRun | None:
+    """Produce the file of a run (the worker's side, as the task `task_id`). Safe to call
+    twice: a run done, failed, or running elsewhere is left as it is (None). A report that
+    fails ends its run failed with the error, and leaves no file behind: the file is stored
+    only once it is complete."""
+    run = _claim(run_id, task_id)
     if run is None:
         return None
     try:
@@ -219,15 +235,38 @@ def report_run_fail(*, run_id: int, error: str) -> None:
 
 
 def report_runs_fail_stale(now: datetime | None = None) -> int:
-    """Runs whose worker stopped beating (killed, lost) are failed, not left running."""
+    """Runs whose worker stopped beating (killed, lost) are failed, not left running. A run
+    queued for longer than the stale interval is sent again (its first sending may have been
+    lost; a duplicate finds it taken and skips), and failed once it has waited six intervals.
+    The number of runs failed."""
     now = now or timezone.now()
-    return ReportRun.objects.filter(
-        status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER
+    stale = stale_after()
+    failed = ReportRun.objects.filter(
+        status=RunStatus.RUNNING, heartbeat_at__lt=now - stale
     ).update(
         status=RunStatus.FAILED,
         error="The worker running this report stopped; request it again.",
         finished_at=now,
     )
+    waiting = ReportRun.objects.filter(status=RunStatus.QUEUED, created_at__lt=now - stale)
+    minutes = int(stale.total_seconds() * QUEUED_FOR_TOO_LONG // 60)
+    failed += waiting.filter(created_at__lt=now - stale * QUEUED_FOR_TOO_LONG).update(
+        status=RunStatus.FAILED,
+        error=f"No worker took this report within {minutes} minutes; request it again.",
+        finished_at=now,
+    )
+    for run_id in waiting.values_list("pk", flat=True):
+        _send_again(run_id)
+    return failed
+
+
+def _send_again(run_id: int) -> None:
+    from reporting.tasks import report_run_task
+
+    try:
+        report_run_task.delay(run_id)
+    except QUEUE_ERRORS:  # the queue is down again: the next check tries once more
+        logger.exception("Could not send report run %s again", run_id)
 
 
 def _notify(run_id: int) -> None:

@@ -14,10 +14,10 @@ REPORT_SOFT_LIMIT = 25 * 60
 REPORT_HARD_LIMIT = 27 * 60
 
 
-@shared_task(soft_time_limit=REPORT_SOFT_LIMIT, time_limit=REPORT_HARD_LIMIT)
-def report_run_task(run_id: int) -> str:
+@shared_task(bind=True, soft_time_limit=REPORT_SOFT_LIMIT, time_limit=REPORT_HARD_LIMIT)
+def report_run_task(self, run_id: int) -> str:
     try:
-        run = services.report_run_execute(run_id)
+        run = services.report_run_execute(run_id, task_id=self.request.id or "")
     except SoftTimeLimitExceeded:
         minutes = REPORT_SOFT_LIMIT // 60
         services.report_run_fail(

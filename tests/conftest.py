@@ -20,6 +20,7 @@ from backoffice.selectors import forget_store_settings
 from backoffice.services import store_settings_update
 from inventory.models import TaxClass
 from tests.factories import UserFactory
+from tests.queue import own_redis  # noqa: F401 (fixtures for every test)
 from tests.s3 import moto_endpoint, s3_storage  # noqa: F401 (fixtures for every test)
 
 # A seller that can issue invoices (legal name, address, VAT number).
@@ -118,6 +119,13 @@ def redis_url():
     if not url:
         pytest.skip("needs REDIS_URL (runs in the PostgreSQL + Redis pass)")
     return url
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Stored files go to a folder of the test's own, never the project's media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture

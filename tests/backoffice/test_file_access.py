@@ -22,9 +22,9 @@ TOKEN = r"[A-Za-z0-9_-]{22}"
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def media_root(media_root):
+    """Every test here stores files in a folder of its own."""
+    return media_root
 
 
 @pytest.fixture

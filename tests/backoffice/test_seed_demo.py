@@ -12,9 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """The demo catalog's images go to a temporary folder, not the project's media folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+def media_root(media_root):
+    """Every test here stores files in a folder of its own."""
+    return media_root
 
 
 def seed():

@@ -18,10 +18,9 @@ NATIVE_HEADER = [
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Uploads go to a folder of the test's own."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def media_root(media_root):
+    """Every test here stores files in a folder of its own."""
+    return media_root
 
 
 class Upload(io.BytesIO):

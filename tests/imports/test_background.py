@@ -1,24 +1,20 @@
 """Big files on real Celery workers with Redis: preview and apply in the background, to
 completion; and a worker killed in the middle of an apply leaves nothing half-applied."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import TestCase
 from django.utils import timezone
 
 from backoffice.actors import Actor
+from backoffice.workers import stale_after
 from imports.models import ImportBatch, ImportStatus
 from imports.services import (
-    STALE_AFTER,
     import_apply,
     import_create,
     import_progress,
@@ -26,6 +22,7 @@ from imports.services import (
 )
 from inventory.models import Product, ProductVariant
 from tests.imports.conftest import Upload, csv_bytes, native_rows
+from tests.queue import forget_unacknowledged_tasks, worker_process
 
 REAL_TRANSACTIONS = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -74,21 +71,6 @@ def test_a_big_file_is_previewed_and_applied_by_a_worker(celery_worker, merchant
     assert history.count() == 100
 
 
-def worker_process(media_root) -> subprocess.Popen:
-    """A Celery worker in a process of its own, on the test database, that can be killed."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "MEDIA_ROOT": str(media_root),
-        "DJANGO_SECRET_KEY": django_settings.SECRET_KEY,
-    }
-    command = [sys.executable, "-m", "celery", "-A", "backoffice", "worker", "--pool=solo",
-               "--queues=bulk,interactive", "--loglevel=WARNING", "--without-heartbeat",
-               "--without-gossip", "--without-mingle"]  # fmt: skip
-    return subprocess.Popen(command, env=env, cwd=django_settings.BASE_DIR)
-
-
 def progress_of(batch: ImportBatch) -> int:
     beat = cache.get(f"import:{batch.pk}:progress")
     return beat["percent"] if beat else 0
@@ -125,14 +107,14 @@ def test_a_worker_killed_mid_apply_leaves_nothing_and_the_import_fails(
     assert (Product.objects.count(), ProductVariant.objects.count()) == (0, 0)
     assert ProductVariant.history.count() == 0
 
-    later = timezone.now() + STALE_AFTER + timedelta(minutes=1)
+    later = timezone.now() + stale_after() + timedelta(minutes=1)
     assert imports_fail_stale(now=later) == 1
     batch.refresh_from_db()
     assert batch.status == ImportStatus.FAILED
     assert batch.message == (
         "The worker running this import stopped; nothing was imported. Start it again."
     )
-    _forget_unacknowledged_tasks()
+    forget_unacknowledged_tasks()
 
 
 @pytest.mark.redis
@@ -173,10 +155,10 @@ def test_a_worker_killed_as_the_apply_commits_leaves_status_and_data_agreeing(
         assert batch.counts["new"] == 6000
     else:
         assert (batch.status, products) == (ImportStatus.APPLYING, 0)
-        later = timezone.now() + STALE_AFTER + timedelta(minutes=1)
+        later = timezone.now() + stale_after() + timedelta(minutes=1)
         assert imports_fail_stale(now=later) == 1
         assert Product.objects.count() == 0
-    _forget_unacknowledged_tasks()
+    forget_unacknowledged_tasks()
 
 
 def _wait_for_other_sessions_to_end(seconds: float = 30) -> None:
@@ -194,16 +176,6 @@ def _wait_for_other_sessions_to_end(seconds: float = 30) -> None:
     raise AssertionError("the killed worker's database session is still working")
 
 
-def _forget_unacknowledged_tasks() -> None:
-    """The killed worker's task stays unacknowledged in Redis, to be redelivered an hour
-    later; a later test's worker must not find it."""
-    from backoffice.celery import app
-
-    with app.connection_for_write() as conn:
-        client = conn.default_channel.client
-        client.delete("unacked", "unacked_index", "unacked_mutex")
-
-
 def test_a_queued_import_no_worker_picked_up_is_failed_in_time(merchant, settings):
     settings.IMPORT_BACKGROUND_ROWS = 1
     with TestCase.captureOnCommitCallbacks(execute=False):  # the task is never sent
@@ -213,7 +185,7 @@ def test_a_queued_import_no_worker_picked_up_is_failed_in_time(merchant, setting
         )  # fmt: skip
     assert batch.status == ImportStatus.PREVIEWING and batch.started_at is None
     assert imports_fail_stale(now=timezone.now() + timedelta(minutes=1)) == 0
-    assert imports_fail_stale(now=timezone.now() + STALE_AFTER + timedelta(minutes=1)) == 1
+    assert imports_fail_stale(now=timezone.now() + stale_after() + timedelta(minutes=1)) == 1
     batch.refresh_from_db()
     assert batch.status == ImportStatus.FAILED
     assert batch.message.startswith("The worker running this preview stopped")

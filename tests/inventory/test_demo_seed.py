@@ -23,10 +23,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Seeded images go to a temporary folder, never into the project's media folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def media_root(media_root):
+    """Every test here stores files in a folder of its own."""
+    return media_root
 
 
 def seed(*args) -> str:

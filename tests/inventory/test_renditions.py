@@ -23,9 +23,9 @@ ACTOR = Actor.system("test")
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def media_root(media_root):
+    """Every test here stores files in a folder of its own."""
+    return media_root
 
 
 def picture(size=(2000, 1500), mode="RGB", kind="JPEG", colour="teal", **save) -> bytes:

@@ -64,10 +64,9 @@ def _selling_store(store, settings):
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    """Report files go to a folder of the test's own, never the project's media folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+def media_root(media_root):
+    """Every test here stores files in a folder of its own."""
+    return media_root
 
 
 def stored_files(root) -> list[str]:

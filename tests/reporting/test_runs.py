@@ -3,22 +3,26 @@ real Celery worker on Redis), stored with their checksum; failing cleanly; reape
 worker dies; never run twice."""
 
 import hashlib
+import os
+import signal
 import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
+from inventory.models import Category
 from reporting import services
 from reporting.models import ReportRun, RunStatus
 from reporting.reports import CATALOGUE, Parameters
 from reporting.services import report_request, report_run_execute, report_runs_fail_stale
 from reporting.tasks import report_run_task
 from sales.demo.clock import clock_at
+from tests.queue import children_of, forget_unacknowledged_tasks, worker_process
 from tests.reporting.conftest import (
     build_catalog,
     local,
@@ -122,10 +126,10 @@ def test_a_run_with_an_unknown_grouping_fails_and_stores_nothing(accountant, med
     assert_nothing_stored(run, media_root)
 
 
-def claimed_by_a_worker_that_died(run: ReportRun, minutes_ago: int) -> None:
+def claimed_by_a_worker_that_died(run: ReportRun, minutes_ago: float, task_id: str = "") -> None:
     """A worker took the run `minutes_ago` and was killed before it wrote anything."""
     with clock_at(timezone.now() - timedelta(minutes=minutes_ago)):
-        assert services._claim(run.pk) is not None
+        assert services._claim(run.pk, task_id) is not None
 
 
 def queued(kind: str, user) -> ReportRun:
@@ -164,6 +168,50 @@ def test_a_task_redelivered_for_a_stale_run_takes_it_over(accountant, media_root
     claimed_by_a_worker_that_died(other, minutes_ago=1)
     assert report_run_execute(other.pk) is None
     assert ReportRun.objects.get(pk=other.pk).status == RunStatus.RUNNING
+
+
+def test_a_task_delivered_again_takes_over_its_own_run_at_once(accountant, media_root, db):
+    """The broker redelivers the task of a worker that died (the task was never acknowledged)
+    seconds later, while the dead worker's heartbeat still looks fresh."""
+    run = queued("tax_summary", accountant)
+    claimed_by_a_worker_that_died(run, minutes_ago=0.1, task_id="task-1")
+    assert report_run_execute(run.pk, task_id="task-2") is None  # another task: it is running
+    done = report_run_execute(run.pk, task_id="task-1")
+    assert (done.status, done.task_id, done.error) == (RunStatus.DONE, "task-1", "")
+    assert len(stored_files(media_root)) == 1
+
+
+def test_the_stale_interval_is_a_setting(accountant, settings, db):
+    settings.WORKER_STALE_MINUTES = 2
+    run = queued("tax_summary", accountant)
+    claimed_by_a_worker_that_died(run, minutes_ago=3)
+    assert report_run_execute(run.pk, task_id="another") is not None  # taken over, not skipped
+    settings.WORKER_STALE_MINUTES = 10
+    other = queued("tax_summary", accountant)
+    claimed_by_a_worker_that_died(other, minutes_ago=3)
+    assert report_runs_fail_stale() == 0
+    settings.WORKER_STALE_MINUTES = 2
+    assert report_runs_fail_stale() == 1
+    assert ReportRun.objects.get(pk=other.pk).status == RunStatus.FAILED
+
+
+def test_a_queued_run_no_worker_took_is_sent_again(accountant, eager_tasks, media_root, db):
+    run = queued("tax_summary", accountant)  # its task never left
+    assert report_runs_fail_stale(now=timezone.now() + timedelta(minutes=1)) == 0
+    assert ReportRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
+    assert report_runs_fail_stale(now=timezone.now() + timedelta(minutes=11)) == 0
+    run.refresh_from_db()
+    assert (run.status, run.row_count) == (RunStatus.DONE, 0)
+    assert len(stored_files(media_root)) == 1
+
+
+def test_a_run_queued_for_an_hour_is_failed(accountant, media_root, db):
+    run = queued("tax_summary", accountant)
+    assert report_runs_fail_stale(now=timezone.now() + timedelta(minutes=61)) == 1
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.error == "No worker took this report within 60 minutes; request it again."
+    assert stored_files(media_root) == []
 
 
 def test_running_a_done_run_again_changes_nothing(trading, accountant, eager_tasks, media_root):
@@ -214,3 +262,45 @@ def test_a_real_celery_worker_on_redis_runs_a_report_end_to_end(
     assert run.checksum == hashlib.sha256(content).hexdigest()
     assert content.decode("utf-8").splitlines()[1].endswith(f",{order.total},0.00,{order.total}")
     assert order.total == Decimal("26.38")
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a worker process needs PostgreSQL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_report_whose_worker_is_killed_is_run_again_at_once(redis_url, accountant, media_root):
+    """The worker's child process dies mid-report; the broker hands the task straight back and
+    the next child takes the run over — done well before any stale check."""
+    count = 60_000
+    Category.objects.bulk_create(
+        Category(name=f"Category {n}", slug=f"category-{n}", full_path=f"Category {n}")
+        for n in range(count)
+    )
+    worker = worker_process(media_root, pool="prefork")
+    try:
+        with transaction.atomic():
+            run = report_request(
+                kind="export_categories",
+                parameters=Parameters(start=timezone.localdate(), end=timezone.localdate()),
+                format="csv",
+                actor=Actor.for_user(accountant),
+            )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            run.refresh_from_db()
+            if run.progress >= 5 or (run.status != RunStatus.QUEUED and run.progress > 1):
+                break
+            time.sleep(0.01)
+        assert run.status == RunStatus.RUNNING and run.progress >= 5, "it never got going"
+        first_task = run.task_id
+        (child,) = children_of(worker.pid)
+        os.kill(child, signal.SIGKILL)
+        run = wait_for(run, seconds=120)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        forget_unacknowledged_tasks()
+    assert (run.status, run.error, run.row_count) == (RunStatus.DONE, "", count)
+    assert run.task_id == first_task  # the same task, delivered again
+    assert len(file_bytes(run).decode("utf-8-sig").splitlines()) == count + 1
+    assert len(stored_files(media_root)) == 1
