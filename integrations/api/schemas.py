@@ -7,6 +7,7 @@ from decimal import Decimal
 from ninja import Field, Schema
 
 from backoffice.selectors import store_settings
+from inventory.html import description_html
 
 
 class ErrorOut(Schema):
@@ -81,7 +82,10 @@ class ProductOut(Schema):
     id: int
     handle: str
     title: str
-    description_html: str
+    description_html: str = Field(
+        description="The description as sanitised HTML, safe to insert into a page: "
+        "no scripts, styles, frames, forms, event handlers or javascript: links."
+    )
     vendor: str
     product_type: str
     tags: list[str]
@@ -99,7 +103,7 @@ class ProductOut(Schema):
             id=product.pk,
             handle=product.handle,
             title=product.title,
-            description_html=product.description,
+            description_html=description_html(product.description),
             vendor=product.vendor,
             product_type=product.product_type,
             tags=product.tag_list,

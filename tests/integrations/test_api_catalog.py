@@ -403,3 +403,32 @@ def test_updated_since_must_be_a_date_time_with_its_offset(client, key, path, va
 @pytest.mark.parametrize("value", ["2026-05-01T08:00:00Z", "2026-05-01T08:00:00.5%2B02:00"])
 def test_updated_since_takes_rfc3339(client, key, value):
     assert get(client, f"/products?updated_since={value}", key).status_code == 200
+
+
+HOSTILE_DESCRIPTION = (
+    '<p>Soft <strong>linen</strong>, <a href="https://shop.example.com/care">care</a></p>'
+    "<script>steal(document.cookie)</script>"
+    '<img src="https://cdn.example.com/tee.jpg" alt="tee" onerror="steal()">'
+    '<a href="javascript:steal()">win</a><iframe src="https://evil.example.com"></iframe>'
+    '<p style="position:fixed" onclick="steal()">Fits true to size</p>'
+    "<style>body{display:none}</style><form action=https://evil.example.com><input></form>"
+)
+
+
+def test_a_description_leaves_sanitised_and_stays_stored_as_written(client, shop, key):
+    Product.objects.filter(pk=shop.tee.product_id).update(description=HOSTILE_DESCRIPTION)
+    page = get(client, "/products", key).json()
+    tee = next(p for p in page["items"] if p["handle"] == shop.tee.product.handle)
+    html = tee["description_html"]
+    for gone in ("<script", "steal", "onerror", "onclick", "javascript:", "<iframe", "style",
+                 "<form", "<input", "evil.example.com"):  # fmt: skip
+        assert gone not in html, gone
+    assert html.startswith(
+        '<p>Soft <strong>linen</strong>, <a href="https://shop.example.com/care" '
+        'rel="noopener noreferrer">care</a></p>'
+    )
+    assert '<img src="https://cdn.example.com/tee.jpg" alt="tee">' in html
+    assert "<p>Fits true to size</p>" in html
+    one = get(client, f"/products/{shop.tee.product_id}", key).json()
+    assert one["description_html"] == html
+    assert Product.objects.get(pk=shop.tee.product_id).description == HOSTILE_DESCRIPTION
