@@ -40,6 +40,9 @@ RUN groupadd --system --gid 10001 backoffice \
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=backoffice:backoffice /app /app
+# Uploads, reports and documents: a volume mounted here starts as a copy of this folder, so it
+# belongs to the app's user and is writable.
+RUN mkdir -p /app/media && chown backoffice:backoffice /app/media
 
 USER backoffice
 EXPOSE 8000
