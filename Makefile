@@ -11,7 +11,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --no-sync
 MANAGE := $(RUN) python manage.py
 
-.PHONY: help sync run test lint fmt worker beat bench migrate clean
+.PHONY: help sync run test lint typecheck fmt worker beat bench migrate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -42,9 +42,13 @@ test: export DJANGO_DEBUG ?= true
 test: sync ## run the whole test suite (embedded, or PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set)
 	$(RUN) pytest $(PYTEST_ARGS)
 
-lint: sync ## ruff check and format check
+lint: sync ## ruff check, format check and the type checker
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) mypy
+
+typecheck: sync ## mypy with django-stubs on the apps (configured in pyproject.toml)
+	$(RUN) mypy
 
 fmt: sync ## fix what ruff can, and format
 	$(RUN) ruff check --fix .

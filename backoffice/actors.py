@@ -4,8 +4,12 @@ Services take an `Actor` and write it into the ledger and the history, so every 
 be answered with "who, and through what"."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import models
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class ActorKind(models.TextChoices):
@@ -18,7 +22,7 @@ class ActorKind(models.TextChoices):
 class Actor:
     kind: str
     name: str
-    user: object = None  # the django.contrib.auth User, for kind USER
+    user: "User | None" = None  # for kind USER
 
     @classmethod
     def for_user(cls, user) -> "Actor":

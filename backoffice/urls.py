@@ -9,7 +9,7 @@ from integrations.stripe.webhooks import stripe_webhook
 
 admin.site.index_title = "Dashboard"
 # Pages of the admin site that belong to no model (Unfold's hook): /admin/activity/.
-admin.site.extra_urls = admin_urls
+admin.site.extra_urls = admin_urls  # type: ignore[attr-defined]  # Unfold reads it
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

@@ -55,7 +55,7 @@ def _may_see(request: HttpRequest, name: str) -> bool:
 def healthz(request: HttpRequest) -> JsonResponse:
     healthy, checks = run_checks()
     failing = [name for name, status in checks.items() if not status.startswith("ok")]
-    body = {"status": "ok" if healthy else "failing", "checks": checks}
+    body: dict[str, object] = {"status": "ok" if healthy else "failing", "checks": checks}
     if failing:
         body["failing"] = failing
     return JsonResponse(body, status=200 if healthy else 503)

@@ -284,7 +284,7 @@ class ProductImage(models.Model):
     def clean(self):
         if not self.image and not self.source_url:
             raise ValidationError("Upload a file or give a source URL.")
-        if self.variant_id and self.variant.product_id != self.product_id:
+        if self.variant is not None and self.variant.product_id != self.product_id:
             raise ValidationError({"variant": "That variant belongs to another product."})
 
 

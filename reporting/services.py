@@ -127,7 +127,8 @@ def _claim(run_id: int, task_id: str = "") -> ReportRun | None:
 
 
 def _beating(run: ReportRun) -> bool:
-    return bool(run.heartbeat_at) and timezone.now() - run.heartbeat_at < stale_after()
+    beat = run.heartbeat_at
+    return beat is not None and timezone.now() - beat < stale_after()
 
 
 def _progress(run_id: int):

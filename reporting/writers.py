@@ -164,7 +164,7 @@ def _display_width(value, column: Column) -> int:
 def column_widths(columns: list[Column], rows: list[tuple]) -> list[float]:
     """Widths that fit the header (and its filter button) and the widest of `rows`, within
     bounds, so that dates and totals never show as ####."""
-    widths = []
+    widths: list[float] = []
     for index, column in enumerate(columns):
         widest = max((_display_width(row[index], column) for row in rows), default=0)
         widths.append(min(max(len(column.title) + 4, widest + 2, 8), MAX_WIDTH))

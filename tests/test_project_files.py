@@ -195,3 +195,14 @@ def test_readme_gives_the_two_quick_start_commands_and_make_has_them():
     for target in ("run", "test", "lint", "fmt", "worker", "beat", "bench"):
         assert re.search(rf"^{target}:", makefile, re.MULTILINE), target
     assert "make run" in readme and "make test" in readme
+
+
+def test_the_type_checker_runs_in_lint_and_before_each_commit():
+    makefile = (ROOT / "Makefile").read_text()
+    lint = makefile[makefile.index("\nlint:") : makefile.index("\ntypecheck:")]
+    assert "$(RUN) mypy" in lint
+    config = (ROOT / "pyproject.toml").read_text()
+    assert 'plugins = ["mypy_django_plugin.main"]' in config
+    hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
+    assert {hook["id"] for hook in hooks} == {"ruff-check", "ruff-format", "mypy"}
+    assert (ROOT / "CONTRIBUTING.md").read_text().count("mypy") >= 2

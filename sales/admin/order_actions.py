@@ -42,7 +42,7 @@ def order_action(
         order = get_object_or_404(Order.objects.select_related("customer", "channel"), pk=object_id)
         usable = available(order) if available else True
         form = form_class(order, request.POST if request.method == "POST" and usable else None)
-        result = {}
+        result: dict[str, object] = {}
         confirming = confirm is not None and "confirmed" not in request.POST
         if form.is_bound and form.is_valid():
             actor = actor_of(request)

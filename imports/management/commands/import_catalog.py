@@ -65,9 +65,8 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was written.")
             return
-        batch = import_apply_run(
-            batch.pk, actor, opening_stock_warehouse=warehouse, skip_invalid=skip
-        )
+        import_apply_run(batch.pk, actor, opening_stock_warehouse=warehouse, skip_invalid=skip)
+        batch.refresh_from_db()
         if batch.status != ImportStatus.APPLIED:
             self._summary(batch)
             raise CommandError(batch.message or f"{batch} was not applied.")
