@@ -1,5 +1,7 @@
 """The form that starts an import: what kind of file, and the file."""
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from unfold.widgets import UnfoldAdminSelectWidget
@@ -17,6 +19,7 @@ class NewImportForm(forms.Form):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [
+        kind_field = cast(forms.ChoiceField, self.fields["kind"])
+        kind_field.choices = [
             (kind, ImportKind(kind).label) for kind in IMPORTERS if may_import(user, kind)
         ]

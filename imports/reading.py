@@ -121,7 +121,7 @@ def detect_delimiter(sample: str) -> str:
     except csv.Error:
         # One column, or a sample the sniffer cannot decide on: the header line decides.
         counts = {d: first_line.count(d) for d in DELIMITERS}
-        best = max(counts, key=counts.get)
+        best = max(counts, key=lambda delimiter: counts[delimiter])
         return best if counts[best] else ","
 
 

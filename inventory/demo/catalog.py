@@ -110,7 +110,9 @@ def seed_categories() -> dict[str, Category]:
     for slug, name, parent in CATEGORIES:
         category = Category.objects.filter(slug=slug).first()
         if category is None:
-            category = Category(name=name, slug=slug, parent=categories.get(parent))
+            category = Category(
+                name=name, slug=slug, parent=categories.get(parent) if parent else None
+            )
             category = category_save(category=category, actor=ACTOR, reason=REASON)
         categories[slug] = category
     return categories

@@ -64,7 +64,7 @@ class Parameters:
         return rows.filter(**{channel: self.channel_id}) if self.channel_id else rows
 
     def as_dict(self) -> dict:
-        data = {
+        data: dict[str, object] = {
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "channel_id": self.channel_id,

@@ -70,7 +70,9 @@ class SalesSummary(Report):
             cells = table[(row["period"], row["order__channel__name"])]
             cells.refunds, cells.refund_tax = cents(row["refunds"]), cents(row["refund_tax"])
         for (day, channel), cells in sorted(table.items()):
-            money = (cells.gross_sales, cells.discounts, cells.returns, cells.net_sales)
+            money: tuple[Decimal, ...] = (
+                cells.gross_sales, cells.discounts, cells.returns, cells.net_sales,
+            )  # fmt: skip
             money += (cells.shipping, cells.tax, cells.total)
             yield (day, channel, cells.orders, cells.units, *(cents(value) for value in money))
 

@@ -52,7 +52,7 @@ def order_action(
             elif report_domain_errors(
                 request, lambda: result.update(message=run(order, form, actor))
             ):
-                messages.success(request, result["message"])
+                messages.success(request, str(result["message"]))
                 return redirect(reverse("admin:sales_order_change", args=[order.pk]))
         text = explanation(order) if callable(explanation) else explanation
         return _page(request, model_admin, order, form, title, submit if usable else "", text)

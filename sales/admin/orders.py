@@ -3,6 +3,8 @@ placed, the page is read-only and changes only through its actions (`order_actio
 is exported with its lines (`sales.resources.OrderLineResource`, never the internal notes),
 always in the background."""
 
+from decimal import Decimal
+
 from django.contrib import admin
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -50,7 +52,7 @@ PAYMENT_COLOURS = {
 FULFILMENT_COLOURS = {"unfulfilled": "warning", "partial": "info", "fulfilled": "success"}
 
 # Which actions fit which state; the services refuse the rest with a reason anyway.
-ACTIONS_BY_STATUS = {
+ACTIONS_BY_STATUS: dict[str, set[str]] = {
     OrderStatus.DRAFT: {"place", "cancel", "add_note"},
     OrderStatus.PLACED: {
         "mark_paid",
@@ -69,7 +71,7 @@ INVOICE_ACTIONS = {"invoice_pdf", "send_invoice"}  # once the order has its invo
 
 def _fitting_actions(order: Order) -> set[str]:
     """The actions that make sense for the order now, for its page's buttons."""
-    fitting = set(ACTIONS_BY_STATUS.get(order.status, set()))
+    fitting = set(ACTIONS_BY_STATUS.get(order.status, ()))
     if order.amount_paid >= order.total:
         fitting -= {"mark_paid", "send_payment_link"}
     if order.amount_paid - order.amount_refunded <= 0:
@@ -295,7 +297,7 @@ class OrderAdmin(HistoryExportAdmin):
             services.LineRequest(
                 variant=line_form.cleaned_data["variant"],
                 quantity=line_form.cleaned_data["quantity"],
-                discount=line_form.cleaned_data.get("discount") or 0,
+                discount=line_form.cleaned_data.get("discount") or Decimal(0),
             )
             for line_form in formset.forms
             if line_form.cleaned_data and not line_form.cleaned_data.get("DELETE")
