@@ -84,7 +84,7 @@ class ProductOut(Schema):
     title: str
     description_html: str = Field(
         description="The description as sanitised HTML, safe to insert into a page: "
-        "no scripts, styles, frames, forms, event handlers or javascript: links."
+        "no scripts, frames, forms, event handlers, javascript: links or positioning styles."
     )
     vendor: str
     product_type: str

@@ -410,7 +410,8 @@ HOSTILE_DESCRIPTION = (
     "<script>steal(document.cookie)</script>"
     '<img src="https://cdn.example.com/tee.jpg" alt="tee" onerror="steal()">'
     '<a href="javascript:steal()">win</a><iframe src="https://evil.example.com"></iframe>'
-    '<p style="position:fixed" onclick="steal()">Fits true to size</p>'
+    '<p style="position:fixed;top:0;color:#333;text-align:center" onclick="steal()">'
+    "Fits true to size</p>"
     "<style>body{display:none}</style><form action=https://evil.example.com><input></form>"
 )
 
@@ -420,15 +421,16 @@ def test_a_description_leaves_sanitised_and_stays_stored_as_written(client, shop
     page = get(client, "/products", key).json()
     tee = next(p for p in page["items"] if p["handle"] == shop.tee.product.handle)
     html = tee["description_html"]
-    for gone in ("<script", "steal", "onerror", "onclick", "javascript:", "<iframe", "style",
-                 "<form", "<input", "evil.example.com"):  # fmt: skip
+    for gone in ("<script", "steal", "onerror", "onclick", "javascript:", "<iframe", "<style",
+                 "position", "top:", "<form", "<input", "evil.example.com"):  # fmt: skip
         assert gone not in html, gone
     assert html.startswith(
         '<p>Soft <strong>linen</strong>, <a href="https://shop.example.com/care" '
         'rel="noopener noreferrer">care</a></p>'
     )
     assert '<img src="https://cdn.example.com/tee.jpg" alt="tee">' in html
-    assert "<p>Fits true to size</p>" in html
+    # The merchant's look stays; nothing may place itself over the storefront's page.
+    assert '<p style="color:#333;text-align:center">Fits true to size</p>' in html
     one = get(client, f"/products/{shop.tee.product_id}", key).json()
     assert one["description_html"] == html
     assert Product.objects.get(pk=shop.tee.product_id).description == HOSTILE_DESCRIPTION
