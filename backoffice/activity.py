@@ -28,6 +28,7 @@ on (date, model, history id), so page 100 costs what page 1 does.
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.apps import apps
@@ -100,11 +101,11 @@ class Audited:
 
     @property
     def name(self) -> str:
-        return capfirst(self.model._meta.verbose_name)
+        return capfirst(str(self.model._meta.verbose_name))
 
     @property
     def title(self) -> str:
-        return capfirst(self.model._meta.verbose_name_plural)
+        return capfirst(str(self.model._meta.verbose_name_plural))
 
 
 def _has_model_permission(user, opts) -> bool:
@@ -173,13 +174,13 @@ class ActivityFilterForm(forms.Form):
         self.order_fields(["who", "model", "from", "to", "before"])
         self.audited = {a.key: a for a in audited}
         people = [(f"user:{u.pk}", _user_label(u)) for u in users]
-        self.fields["who"].choices = [
+        cast(forms.ChoiceField, self.fields["who"]).choices = [
             ("", "Anyone"),
             (WHO_API, "API clients"),
             (WHO_SYSTEM, "System"),
             ("People", people),
         ]
-        self.fields["model"].choices = [("", "Every model")] + [
+        cast(forms.ChoiceField, self.fields["model"]).choices = [("", "Every model")] + [
             (a.key, a.title) for a in sorted(audited, key=lambda a: a.title)
         ]
 
@@ -202,7 +203,8 @@ class ActivityFilterForm(forms.Form):
         return Cursor(when, key, history_id)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("from"), data.get("to")
         if start and end and start > end:
             self.add_error("to", "The end date comes before the start date.")
@@ -250,7 +252,7 @@ def _row_filter(audited: Audited, data: dict) -> Q:
 @dataclass
 class ActivityRow:
     audited: Audited
-    record: models.Model  # the historical row
+    record: Any  # the historical row (a model simple-history makes, with its own fields)
     when: datetime
     who: str
     kind: str  # "User", "API client", "System", or "" when nobody was recorded
@@ -339,7 +341,8 @@ def _changes(audited: Audited, record, previous) -> list[dict]:
     delta = record.diff_against(previous)
     shown = []
     for change in delta.changes:
-        model_field = audited.model._meta.get_field(change.field)
+        # A history diff names the model's own fields, never reverse relations.
+        model_field = cast(models.Field, audited.model._meta.get_field(change.field))
         entry = {"field": capfirst(model_field.verbose_name)}
         if not model_field.is_relation:  # a related row's name would cost a query
             entry.update(old=_shown(model_field, change.old), new=_shown(model_field, change.new))
@@ -456,7 +459,8 @@ def activity_view(request):
         raise PermissionDenied
     users = get_user_model()._default_manager.order_by("username")
     form = ActivityFilterForm(request.GET, audited=audited, users=users)
-    rows, older_url, newest_url = [], None, None
+    rows: list[ActivityRow] = []
+    older_url, newest_url = None, None
     if form.is_valid():
         rows, has_older = activity_rows(request, audited, form.cleaned_data)
         query = request.GET.copy()

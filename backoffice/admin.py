@@ -8,6 +8,8 @@ A list with costly computed columns declares them in `annotate_page`; see
 `PageAnnotatedChangeList`.
 """
 
+from typing import Any
+
 from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin, messages
@@ -15,6 +17,7 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.shortcuts import redirect
 from django.urls import reverse
 from import_export.admin import ExportActionMixin
@@ -50,6 +53,8 @@ class PageAnnotatedChangeList(ChangeList):
     columns needs them on every row, and gets them there."""
 
     annotated_in_full = False
+    root_queryset: QuerySet
+    result_list: Any
 
     def get_queryset(self, request, exclude_parameters=None):
         if not self.annotated_in_full and self._orders_by_page_annotation(request):

@@ -6,6 +6,8 @@ Django's `bulk_create` spends most of its time compiling one parameter per cell,
 Elsewhere (the embedded SQLite) it falls back on simple-history's `bulk_create_with_history`.
 Rows loaded this way send no signals: the callers log what the storefront feed must hear."""
 
+from collections.abc import Sequence
+
 from django.db import connection, models, transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -55,7 +57,7 @@ def _converted(values, converters) -> list:
     return [v if c is None else c(v) for v, c in zip(values, converters, strict=True)]
 
 
-def insert_with_history(objects: list[Model], model: type[Model], *, user, reason: str) -> None:
+def insert_with_history(objects: Sequence[Model], model: type[Model], *, user, reason: str) -> None:
     """Insert new `objects` (their ids set on them) and a "+" history row for each."""
     if not objects:
         return
@@ -68,7 +70,8 @@ def insert_with_history(objects: list[Model], model: type[Model], *, user, reaso
         return
     for instance, pk in zip(objects, _next_ids(model, len(objects)), strict=True):
         instance.pk = pk
-        instance._prepare_related_fields_for_save(operation_name="insert")
+        # What save() does first: a related object saved since it was set gives its id.
+        instance._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
     fields = model._meta.concrete_fields
     converters = _converters(fields)
     # pre_save fills what the database would (auto_now times) on the instance too.
@@ -79,7 +82,7 @@ def insert_with_history(objects: list[Model], model: type[Model], *, user, reaso
     history_write(objects, model, user=user, reason=reason, kind="+")
 
 
-def history_write(objects: list[Model], model: type[Model], *, user, reason: str, kind: str):
+def history_write(objects: Sequence[Model], model: type[Model], *, user, reason: str, kind: str):
     """History rows of `kind` ("+" created, "~" changed) for rows already written."""
     if not objects:
         return
@@ -113,15 +116,18 @@ def insert_plain(model: type[Model], rows: list[dict]) -> None:
         model._default_manager.bulk_create((model(**row) for row in rows), batch_size=2000)
         return
     fields = [model._meta.get_field(name) for name in rows[0]]
+    columns = [field.column for field in fields if isinstance(field, models.Field)]
+    if len(columns) != len(fields):
+        raise ValueError(f"only concrete fields can be copied into {model._meta.label}")
     converters = _converters(fields)
     _copy(
         model,
-        [f.column for f in fields],
+        columns,
         (_converted(row.values(), converters) for row in rows),
     )
 
 
-def update_with_history(objects: list[Model], model: type[Model], fields, *, user, reason: str):
+def update_with_history(objects: Sequence[Model], model: type[Model], fields, *, user, reason: str):
     """Write `fields` of changed rows, and a "~" history row for each. On PostgreSQL the new
     values are copied into a temporary table and applied by one UPDATE … FROM: Django's
     `bulk_update` builds a CASE per field and row, which grows slow with thousands of rows."""
@@ -134,7 +140,7 @@ def update_with_history(objects: list[Model], model: type[Model], fields, *, use
     history_write(objects, model, user=user, reason=reason, kind="~")
 
 
-def _update_from_copy(objects: list[Model], model: type[Model], fields) -> None:
+def _update_from_copy(objects: Sequence[Model], model: type[Model], fields) -> None:
     # Every name below comes from the model's metadata, quoted; values go through COPY.
     quote = connection.ops.quote_name
     table, pk = quote(model._meta.db_table), model._meta.pk

@@ -203,15 +203,20 @@ class MoneyField(models.DecimalField):
     def validators(self):
         places = self.decimal_places
         limit = DecimalValidator(self.whole_digits + places, places)
-        return [*self.default_validators, *self._validators, limit]
+        # `_validators` holds the ones given to this field (Django keeps them apart).
+        own = self._validators  # type: ignore[attr-defined]
+        return [*self.default_validators, *own, limit]
 
     def from_db_value(self, value, expression, connection):
         if value is None:
             return value
         return Decimal(value).quantize(Decimal(1).scaleb(-self.decimal_places))
 
-    def formfield(self, **kwargs):
+    def formfield(self, form_class=None, choices_form_class=None, **kwargs):
         places = self.decimal_places
-        return super().formfield(
-            **{"max_digits": self.whole_digits + places, "decimal_places": places, **kwargs}
-        )
+        kwargs = {"max_digits": self.whole_digits + places, "decimal_places": places, **kwargs}
+        if form_class is not None:
+            kwargs["form_class"] = form_class
+        if choices_form_class is not None:
+            kwargs["choices_form_class"] = choices_form_class
+        return super().formfield(**kwargs)

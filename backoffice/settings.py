@@ -321,7 +321,7 @@ IMPORT_IMAGE_COPY_AFTER_APPLY = env.bool("IMPORT_IMAGE_COPY_AFTER_APPLY", defaul
 # Renditions of every stored product image (inventory.renditions), made by easy-thumbnails:
 # a square thumbnail for the admin's lists, a medium and a large size for storefronts. Never
 # scaled up; WebP (with transparency where the source has it).
-IMAGE_RENDITIONS = {
+IMAGE_RENDITIONS: dict[str, dict[str, object]] = {
     "thumbnail": {"size": (160, 160), "crop": True},
     "medium": {"size": (800, 800)},
     "large": {"size": (1600, 1600)},

@@ -2,6 +2,8 @@
 field), unchanged and invalid rows —, apply it, revert it. A big file's preview and apply run
 on a worker; the page follows their progress."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -168,7 +170,7 @@ class ImportBatchAdmin(BaseAdmin):
             if warehouse is None:
                 messages.error(request, "Choose one of the warehouses listed.")
                 return redirect(reverse("admin:imports_importbatch_change", args=[pk]))
-        result = {}
+        result: dict[str, Any] = {}
         if report_domain_errors(
             request,
             lambda: result.update(
@@ -191,7 +193,7 @@ class ImportBatchAdmin(BaseAdmin):
 
     def revert_view(self, request, pk):
         batch = self._batch_for_change(request, pk)
-        result = {}
+        result: dict[str, Any] = {}
         if report_domain_errors(
             request,
             lambda: result.update(revert=import_revert(batch=batch, actor=actor_of(request))),
@@ -203,7 +205,7 @@ class ImportBatchAdmin(BaseAdmin):
 
     def retry_images_view(self, request, pk):
         batch = self._batch_for_change(request, pk)
-        result = {}
+        result: dict[str, Any] = {}
         if report_domain_errors(
             request,
             lambda: result.update(count=image_copies_retry(batch=batch, actor=actor_of(request))),
@@ -229,7 +231,7 @@ class ImportBatchAdmin(BaseAdmin):
             request.user, request.POST or None, request.FILES or None, initial=initial
         )
         if form.is_valid():
-            result = {}
+            result: dict[str, Any] = {}
             data = form.cleaned_data
             if report_domain_errors(
                 request,

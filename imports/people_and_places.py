@@ -89,10 +89,9 @@ class CategoriesImport(RowImport):
             self.outcome.problem(row, "slug", slug, f"is also on row {self.seen[slug]}")
             return None
         self.seen[slug] = row
-        category = self.by_slug.get(slug)
-        is_new = category is None
-        if is_new:
-            category = self.by_slug[slug] = Category(slug=slug)
+        found = self.by_slug.get(slug)
+        is_new = found is None
+        category = self.by_slug[slug] = found or Category(slug=slug)
         plan = RowPlan(row, (category, is_new))
         _diff(plan, category, _cells(row, raw, CATEGORY_TEXT, self.outcome), is_new)
         if is_new and not category.name:
@@ -111,7 +110,8 @@ class CategoriesImport(RowImport):
             self.outcome.problem(row, "parent_slug", parent_slug, "is not a category's slug "
                                  "(in the catalog, or on an earlier row)")  # fmt: skip
             return
-        node, chain = parent, set()
+        node: Category | None = parent
+        chain: set[int] = set()
         while node is not None and id(node) not in chain:
             if node is category:
                 self.outcome.problem(row, "parent_slug", parent_slug,

@@ -3,8 +3,10 @@ when nothing depends on them (what stays, and why, is said), stock counts are un
 compensating movements in the ledger. The revert is a batch of its own, and every row it
 writes carries it in its history."""
 
+from typing import cast
+
 from django.db import transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import Field, Model, ProtectedError, RestrictedError
 from django.utils import timezone
 
 from backoffice.actors import Actor
@@ -17,7 +19,7 @@ from integrations.changes import catalog_changed
 from inventory.models import Category, Product, ProductImage, ProductVariant
 from sales.models import Customer
 
-MODELS = {
+MODELS: dict[str, type[Model]] = {
     "inventory.category": Category,
     "inventory.product": Product,
     "inventory.productvariant": ProductVariant,
@@ -80,7 +82,7 @@ def _restore(items: list[ImportItem], revert: ImportBatch) -> int:
     for label in {i.model for i in items}:
         model = MODELS[label]
         mine = [i for i in items if i.model == label]
-        objects = model.objects.in_bulk([i.object_id for i in mine])
+        objects = model._default_manager.in_bulk([i.object_id for i in mine])
         changed, fields, new_items = [], set(), []
         for item in mine:
             instance = objects.get(item.object_id)
@@ -88,7 +90,7 @@ def _restore(items: list[ImportItem], revert: ImportBatch) -> int:
                 continue  # deleted since: nothing to restore
             current = {name: getattr(instance, name) for name in item.before}
             for name, value in item.before.items():
-                field = model._meta.get_field(name)
+                field = cast(Field, model._meta.get_field(name))  # a column's own field
                 setattr(instance, name, field.to_python(value) if value is not None else None)
                 fields.add(name)
             changed.append(instance)
@@ -106,14 +108,14 @@ def _restore(items: list[ImportItem], revert: ImportBatch) -> int:
             if hasattr(model, "updated_at"):
                 now = timezone.now()
                 for instance in changed:
-                    instance.updated_at = now
+                    setattr(instance, "updated_at", now)  # noqa: B010  # not every model has it
                 fields.add("updated_at")
             update_with_history(
                 changed, model, sorted(fields), user=revert.requested_by, reason=revert.reason
             )
             ImportItem.objects.bulk_create(new_items)
             if model is ProductVariant and "inventory_policy" in fields:
-                stock_follows_policy(changed)
+                stock_follows_policy(cast(list[ProductVariant], changed))
             restored += len(changed)
     return restored
 
@@ -128,7 +130,7 @@ def _remove(items: list[ImportItem], revert, counts: dict, notices: list[str]) -
     ids = {label: {i.object_id for i in items if i.model == label} for label in REMOVAL_ORDER}
     for label in REMOVAL_ORDER:
         model = MODELS[label]
-        for instance in model.objects.filter(pk__in=ids[label]).order_by("-pk"):
+        for instance in model._default_manager.filter(pk__in=ids[label]).order_by("-pk"):
             reason = _kept_because(label, instance, ids)
             if reason is None:
                 reason = _delete(instance, revert)

@@ -10,8 +10,10 @@ import csv
 import gc
 import io
 import logging
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Protocol
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -31,7 +33,7 @@ from imports.images import image_copies_queue
 from imports.models import ImportBatch, ImportKind, ImportStatus
 from imports.outcome import Outcome
 from imports.people_and_places import CategoriesImport, CustomersImport
-from imports.reading import ImportFileError, file_format_of, read_table
+from imports.reading import ImportFileError, Table, file_format_of, read_table
 from imports.simple import PricesImport, StockCountImport
 from inventory.models import Warehouse
 from reporting.writers import escape_text
@@ -40,7 +42,23 @@ logger = logging.getLogger(__name__)
 
 # A request opens an xlsx file only when its shared strings are few (openpyxl holds them all).
 REQUEST_SHARED_STRINGS = 50_000
-IMPORTERS = {
+
+
+class Importer(Protocol):
+    """What each kind of import does: read a table in chunks of rows, plan a chunk against
+    the database (recording problems in its outcome), write what it planned."""
+
+    unit: str  # what "apply the valid ones" counts: products, rows
+    skips_invalid: bool  # whether the valid units may be applied without the invalid ones
+
+    def chunks(self, table: Table) -> Iterable[list]: ...
+
+    def plan(self, chunk: list) -> list: ...
+
+    def write(self, plans: list, batch: ImportBatch, actor: Actor) -> None: ...
+
+
+IMPORTERS: dict[str, Callable[[Outcome], Importer]] = {
     ImportKind.PRODUCTS: lambda outcome: CatalogImport(outcome, shopify=False),
     ImportKind.SHOPIFY: lambda outcome: CatalogImport(outcome, shopify=True),
     ImportKind.PRICES: PricesImport,
@@ -50,7 +68,7 @@ IMPORTERS = {
 }
 
 # What a person needs, beyond importing itself, to bring each kind of file in.
-KIND_PERMISSIONS = {
+KIND_PERMISSIONS: dict[str, list[str]] = {
     ImportKind.PRODUCTS: ["inventory.add_product", "inventory.change_product"],
     ImportKind.SHOPIFY: ["inventory.add_product", "inventory.change_product"],
     ImportKind.PRICES: ["inventory.change_productvariant"],
@@ -62,7 +80,7 @@ KIND_PERMISSIONS = {
 
 # What reading an import's rows (its page, its error file) asks beyond seeing imports: the
 # rows are the kind's, so a role that may not read customers never reads a customers file.
-KIND_READ_PERMISSIONS = {
+KIND_READ_PERMISSIONS: dict[str, list[str]] = {
     ImportKind.PRODUCTS: ["inventory.view_product"],
     ImportKind.SHOPIFY: ["inventory.view_product"],
     ImportKind.PRICES: ["inventory.view_productvariant"],
@@ -276,7 +294,7 @@ def skippable(batch: ImportBatch) -> dict | None:
     importer = IMPORTERS.get(batch.kind)
     if batch.status != ImportStatus.INVALID or importer is None or not units.get("valid"):
         return None
-    if not getattr(importer(Outcome()), "skips_invalid", False):
+    if not importer(Outcome()).skips_invalid:
         return None
     unit = _unit(importer(Outcome()).unit, units["valid"])
     return {"valid": units["valid"], "skipped": units.get("skipped", 0), "unit": unit}
@@ -390,7 +408,7 @@ def import_apply_run(
     rows, every valid product or row). A file whose rows turned invalid since the preview
     (the catalog changed) is refused whole. The command line gives its choices here; the
     admin's are already on the batch."""
-    statuses = (ImportStatus.APPLYING, ImportStatus.READY)
+    statuses: tuple[str, ...] = (ImportStatus.APPLYING, ImportStatus.READY)
     if skip_invalid:
         statuses += (ImportStatus.INVALID,)
     batch = _claim(batch_id, statuses, ImportStatus.APPLYING)

@@ -3,6 +3,7 @@
 rows against the database (a few queries per chunk) and writes what it planned."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 
@@ -25,7 +26,7 @@ PRICE_FIELDS = {"price": values.money, "compare_at_price": values.money, "cost":
 @dataclass
 class RowPlan:
     row: int
-    target: object
+    target: Any  # a variant (prices), a (variant, warehouse) pair (stock counts)
     changes: dict = field(default_factory=dict)
 
     @property
@@ -37,7 +38,9 @@ class RowImport:
     """Rows read in chunks of `CHUNK`, after the required columns are checked."""
 
     required: list[str] = []
+    columns: list[str] = []  # every column it reads
     kind = ""
+    outcome: Outcome
     unit = "rows"  # what "apply the valid ones" counts
     skips_invalid = True  # rows stand alone: the valid ones may be applied without the rest
 
@@ -81,7 +84,8 @@ class PricesImport(RowImport):
     kind = "prices"
 
     def __init__(self, outcome: Outcome):
-        self.outcome, self.seen = outcome, {}
+        self.outcome = outcome
+        self.seen: dict[str, int] = {}  # SKU → the row it was first on
 
     def plan(self, chunk) -> list[RowPlan]:
         variants, plans = _variants(chunk, self.outcome), []
@@ -162,7 +166,9 @@ class VariantsOfRows:
             | Q(barcode__in={b.lstrip("'") for b in cells("barcode")})
             | Q(product__handle__in=handles)
         )
-        self.by_sku, self.by_barcode, self.by_options = {}, {}, {}
+        self.by_sku: dict[str, ProductVariant] = {}
+        self.by_barcode: dict[str, list[ProductVariant]] = {}
+        self.by_options: dict[tuple[str, str, str, str], ProductVariant] = {}
         for variant in found:
             if variant.sku:
                 self.by_sku[variant.sku] = variant
@@ -196,8 +202,11 @@ class VariantsOfRows:
             outcome.problem(row, "barcode", barcode, message)
             return None
         if handle:
-            options = tuple((raw.get(c) or "").strip() for c in ("option1", "option2", "option3"))
-            variant = self.by_options.get((handle, *options))
+            first, second, third = (
+                (raw.get(column) or "").strip() for column in ("option1", "option2", "option3")
+            )
+            options = (first, second, third)
+            variant = self.by_options.get((handle, first, second, third))
             if variant is None:
                 shown = " / ".join(o for o in options if o) or "no options"
                 outcome.problem(row, "handle", handle, f"has no variant with the options {shown}")
@@ -212,7 +221,8 @@ class StockCountImport(RowImport):
     kind = "stock count"
 
     def __init__(self, outcome: Outcome):
-        self.outcome, self.seen = outcome, {}
+        self.outcome = outcome
+        self.seen: dict[tuple[int, int], int] = {}  # (variant, warehouse) → its first row
         self.warehouses = {w.code.lower(): w for w in Warehouse.objects.filter(active=True)}
 
     def chunks(self, table):

@@ -21,8 +21,8 @@ TRUE = {"true", "yes", "y", "1"}
 FALSE = {"false", "no", "n", "0"}
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 MAX_QUANTITY = 1_000_000_000  # units of one variant in one place: well inside the columns
-SKU_MAX_LENGTH = ProductVariant._meta.get_field("sku").max_length
-BARCODE_MAX_LENGTH = ProductVariant._meta.get_field("barcode").max_length
+SKU_MAX_LENGTH: int = ProductVariant._meta.get_field("sku").max_length or 0
+BARCODE_MAX_LENGTH: int = ProductVariant._meta.get_field("barcode").max_length or 0
 
 
 class BadValue(ValueError):
@@ -42,7 +42,8 @@ def decimal_value(text: str, places: int | None) -> Decimal:
         raise BadValue("is not a number")
     if value < 0:
         raise BadValue("cannot be negative")
-    if places is not None and -value.as_tuple().exponent > places:
+    exponent = value.as_tuple().exponent
+    if places is not None and isinstance(exponent, int) and -exponent > places:
         raise BadValue(f"has more than {places} decimal places")
     return value
 

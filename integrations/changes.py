@@ -11,6 +11,9 @@ the domain. Imports write in bulk, without signals, and log what they change wit
 `catalog_changed`; bulk loads of synthetic benchmark data are not logged.
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.db import connection
 from django.db.models import BigIntegerField, Func
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
@@ -56,7 +59,8 @@ def _record(*changes: tuple[str, int, int | None]) -> None:
 def _catalog(pairs) -> list[tuple[str, int, None]]:
     """What changes with these (variant id, product id) pairs: each variant's stock and its
     page, and the products listing them (a product shows its variants' availability)."""
-    rows, products = [], {}
+    rows: list[tuple[str, int, None]] = []
+    products: dict[int, None] = {}  # a set that keeps their order
     for variant_id, product_id in pairs:
         rows += [(ChangeKind.VARIANT, variant_id, None), (ChangeKind.STOCK, variant_id, None)]
         products[product_id] = None
@@ -183,7 +187,7 @@ def settled_changes():
     return changes.order_by("txid", "id")
 
 
-def watermark(kinds: list[str], channel_id: int | None = None) -> str:
+def watermark(kinds: Sequence[str], channel_id: int | None = None) -> str:
     """The version of the data made of these kinds of change (of one channel's orders):
     equal versions, equal data. What a response's ETag and cache entry stand for."""
     changes = Change.objects.filter(kind__in=kinds)
@@ -209,8 +213,8 @@ SELECT
 """
 
 
-def _postgres_watermark(kinds: list[str], channel_id: int | None) -> str:
-    where, params = "kind = ANY(%s)", [list(kinds)]
+def _postgres_watermark(kinds: Sequence[str], channel_id: int | None) -> str:
+    where, params = "kind = ANY(%s)", list[Any]([list(kinds)])
     if channel_id is not None:
         where, params = f"{where} AND channel_id = %s", [*params, channel_id]
     sql = WATERMARK_SQL.format(horizon=HORIZON_SQL, table=Change._meta.db_table, where=where)

@@ -1,5 +1,7 @@
 """Forms for the stock operations in the admin. They only collect input: the services decide."""
 
+from typing import cast
+
 from django import forms
 from unfold.widgets import (
     UnfoldAdminIntegerFieldWidget,
@@ -65,9 +67,8 @@ class TransferForm(StockOperationForm):
 
     def __init__(self, *args, from_warehouse: Warehouse, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_warehouse"].queryset = Warehouse.objects.filter(active=True).exclude(
-            pk=from_warehouse.pk
-        )
+        to_warehouse = cast(forms.ModelChoiceField, self.fields["to_warehouse"])
+        to_warehouse.queryset = Warehouse.objects.filter(active=True).exclude(pk=from_warehouse.pk)
 
 
 class ReceiveNewForm(ReceiveForm):
@@ -93,7 +94,8 @@ class ReceiveNewForm(ReceiveForm):
     field_order = ["sku", "variant", "warehouse", "quantity", "reference", "note"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("variant") is not None:
             return cleaned
         if "variant" in self.errors:  # a hidden choice that names no variant (any more)
@@ -117,7 +119,7 @@ class ReceiveNewForm(ReceiveForm):
         return cleaned
 
     def _offer(self, variants: list[ProductVariant]) -> None:
-        field = self.fields["variant"]
+        field = cast(forms.ModelChoiceField, self.fields["variant"])
         field.queryset = ProductVariant.objects.filter(pk__in=[v.pk for v in variants])
         field.widget = UnfoldAdminRadioSelectWidget(
             choices=[(v.pk, f"{v.product.title} — {v.label}") for v in variants]

@@ -72,6 +72,8 @@ def renditions_make(file: FieldFile) -> dict:
     """Make every rendition of a stored image file (or find it already made: names are
     content-derived) and describe them: {"source", "width", "height", "sizes": {name:
     {"name", "width", "height"}}}."""
+    if not file.name:
+        raise RenditionFailed("there is no file")
     try:
         with file.storage.open(file.name, "rb") as stream:
             content = stream.read(MAX_IMAGE_BYTES + 1)

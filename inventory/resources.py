@@ -154,7 +154,7 @@ def _no_variant(product: Product) -> ProductVariant:
         price=None,
         weight_unit="",
         inventory_policy="",
-        active=None,
+        active=None,  # type: ignore[misc]  # an empty cell, neither yes nor no
     )
 
 

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
@@ -158,11 +159,11 @@ def storefront_stock_list():
 
 def category_tree() -> list[dict]:
     """Every category as nested nodes, in one query."""
-    nodes = {
+    nodes: dict[int, dict[str, Any]] = {
         category.pk: {"category": category, "children": []}
         for category in Category.objects.order_by("full_path")
     }
-    roots = []
+    roots: list[dict] = []
     for node in nodes.values():
         parent = node["category"].parent_id
         (nodes[parent]["children"] if parent in nodes else roots).append(node)

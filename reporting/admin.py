@@ -2,6 +2,8 @@
 them. Files are served only through the permission-checked download view: a presigned,
 short-lived link on S3, a streamed response from local storage."""
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponseRedirect
@@ -146,7 +148,7 @@ class ReportRunAdmin(BaseAdmin):
     def request_report(self, request):
         form = RequestReportForm(request.user, request.POST or None)
         if form.is_valid():
-            data, result = form.cleaned_data, {}
+            data, result = form.cleaned_data, dict[str, Any]()
             done = report_domain_errors(
                 request,
                 lambda: result.update(
@@ -198,7 +200,7 @@ class ReportScheduleAdmin(BaseAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
 
-        class ForUser(form_class):
+        class ForUser(form_class):  # type: ignore[valid-type,misc]  # a class made per request
             def __init__(self, *args, **kw):
                 super().__init__(*args, user=request.user, **kw)
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Sum
@@ -95,7 +96,7 @@ def revenue_by_day(today: date) -> dict:
     for row in (
         DailySales.objects.filter(day__gte=first, day__lte=today)
         .values("day")
-        .annotate(net=NET_SALES)
+        .annotate(net=NET_SALES)  # type: ignore[no-redef]  # values(): "net" names the sum
         .order_by()
     ):
         by_day[row["day"]] = cents(row["net"])
@@ -112,7 +113,7 @@ def revenue_by_channel(today: date) -> dict:
     rows = (
         DailySales.objects.filter(day__gte=first, day__lte=today)
         .values("channel_id")
-        .annotate(net=NET_SALES)
+        .annotate(net=NET_SALES)  # type: ignore[no-redef]  # values(): "net" names the sum
         .order_by("channel_id")
     )
     return {
@@ -175,7 +176,7 @@ def dashboard_context(user) -> dict:
 
 
 def _compute(today: date, sees_sales: bool, sees_stock: bool) -> dict:
-    context = {
+    context: dict[str, Any] = {
         "sales_figures": [],
         "stock_figures": [],
         "charts": None,

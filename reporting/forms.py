@@ -1,6 +1,8 @@
 """Forms for requesting and scheduling reports: they offer only the reports the user's role
 may request."""
 
+from typing import cast
+
 from django import forms
 from unfold.widgets import (
     UnfoldAdminDateWidget,
@@ -46,10 +48,11 @@ class RequestReportForm(forms.Form):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = report_choices(user)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = report_choices(user)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         try:
@@ -76,7 +79,8 @@ class ReportScheduleForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = report_choices(user) if user else []
+        kind = cast(forms.ChoiceField, self.fields["kind"])
+        kind.choices = report_choices(user) if user else []
 
     def clean_recipients(self):
         addresses = [

@@ -9,6 +9,7 @@ at once end with the figures of everything committed. A nightly task rebuilds ev
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.db import transaction
 from django.db.models import DateField
@@ -144,6 +145,6 @@ def refresh_order_after_commit(*, order: Order) -> None:
         days.add(timezone.localtime(order.placed_at).date())
     for day in sorted(days):
         transaction.on_commit(
-            lambda day=day: daily_sales_refresh(day=day, channel_id=order.channel_id),
+            partial(daily_sales_refresh, day=day, channel_id=order.channel_id),
             robust=True,
         )

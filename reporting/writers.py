@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain, islice
+from typing import Protocol
 
 from django.utils import timezone
 from openpyxl import Workbook
@@ -23,7 +24,21 @@ from openpyxl.utils import get_column_letter
 
 from backoffice.money import spreadsheet_format
 from backoffice.selectors import store_settings
-from reporting.reports.base import Column, Parameters, Report
+from reporting.reports.base import Column, Parameters
+
+
+class Table(Protocol):
+    """What the writers read of a report (or of an export built in a request)."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def columns(self) -> list[Column]: ...
+
+    @property
+    def totals_row(self) -> bool: ...
+
 
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 5000
@@ -101,8 +116,8 @@ def _header(sheet, columns: list[Column]):
 
 
 def write_xlsx(
-    report: Report,
-    parameters: Parameters,
+    report: Table,
+    parameters: Parameters | None,
     rows: Iterable[tuple],
     target,
     metadata: list[tuple[str, object]],
@@ -214,8 +229,8 @@ def cell_text(value) -> str:
 
 
 def write_csv(
-    report: Report,
-    parameters: Parameters,
+    report: Table,
+    parameters: Parameters | None,
     rows: Iterable[tuple],
     target,
     metadata: list[tuple[str, object]],

@@ -16,6 +16,7 @@ report, a rollup and a card group the same sums their own way.
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Case, Count, ExpressionWrapper, F, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -42,19 +43,20 @@ def refunds_of_sales() -> QuerySet[Refund]:
     return Refund.objects.filter(status=RefundStatus.SUCCEEDED, order__in=Order.objects.sold())
 
 
-def order_sums(grouped: QuerySet[Order]) -> QuerySet:
+def order_sums(grouped: QuerySet[Order, Any]) -> QuerySet:
     """orders, tax (with the shipping's) and shipping without tax."""
     shipping_net = Case(
         When(prices_include_tax=True, then=F("shipping") - F("shipping_tax")),
         default=F("shipping"),
         output_field=SUM,
     )
+    # `grouped` is a values() query, so "shipping" names the sum, not the order's field.
     return grouped.annotate(
         orders=Count("pk"), order_tax=_money_sum("tax"), shipping=_money_sum(shipping_net)
     )
 
 
-def line_sums(grouped: QuerySet[OrderLine]) -> QuerySet:
+def line_sums(grouped: QuerySet[OrderLine, Any]) -> QuerySet:
     """units, net of the lines (after discounts, without tax) and discounts without tax."""
     without_tax = ExpressionWrapper(F("discount") * 100 / (100 + F("tax_rate")), output_field=SUM)
     discount_net = Case(
@@ -69,7 +71,7 @@ def line_sums(grouped: QuerySet[OrderLine]) -> QuerySet:
     )
 
 
-def refund_sums(grouped: QuerySet[Refund]) -> QuerySet:
+def refund_sums(grouped: QuerySet[Refund, Any]) -> QuerySet:
     """refunds (money given back) and the tax their credit notes gave back."""
     return grouped.annotate(refunds=_money_sum("amount"), refund_tax=_money_sum("credit_note__tax"))
 

@@ -1,5 +1,7 @@
 """Forms for the order actions in the admin. They collect input; the services decide."""
 
+from typing import Any, cast
+
 from django import forms
 from django.core.validators import DecimalValidator
 from unfold.widgets import (
@@ -59,6 +61,9 @@ class NoteForm(ConfirmForm):
 class LineQuantitiesMixin:
     """One quantity field per order line, named `line_<id>`."""
 
+    fields: dict[str, forms.Field]  # of the form it is mixed into
+    cleaned_data: dict[str, Any]
+
     def add_line_fields(self, lines, label_suffix: str, initial=None) -> None:
         self.lines = list(lines)
         for line in self.lines:
@@ -86,7 +91,8 @@ class FulfilForm(LineQuantitiesMixin, ConfirmForm):
     def __init__(self, order: Order, *args, **kwargs):
         super().__init__(order, *args, **kwargs)
         holding = LineAllocation.objects.filter(line__order=order).values("warehouse")
-        self.fields["warehouse"].queryset = Warehouse.objects.filter(pk__in=holding)
+        warehouse = cast(forms.ModelChoiceField, self.fields["warehouse"])
+        warehouse.queryset = Warehouse.objects.filter(pk__in=holding)
         self.fields["warehouse"].help_text = "Where the parcel leaves from."
         open_lines = [line for line in order.lines.all() if line.quantity_open]
         self.add_line_fields(open_lines, "to ship")
@@ -132,19 +138,20 @@ class RefundForm(LineQuantitiesMixin, ConfirmForm):
     def __init__(self, order: Order, *args, **kwargs):
         super().__init__(order, *args, **kwargs)
         payments = order.payments.filter(status=PaymentStatus.SUCCEEDED)
-        self.fields["payment"].queryset = payments
-        self.fields["payment"].initial = payments.first()
+        payment = cast(forms.ModelChoiceField, self.fields["payment"])
+        payment.queryset = payments
+        payment.initial = payments.first()
         # An amount has at most the order currency's decimals (none for yen).
         places = minor_units(order.currency)
-        self.fields["amount"].decimal_places = places
-        self.fields["amount"].validators.append(
-            DecimalValidator(MONEY_DIGITS - MONEY_PLACES + places, places)
-        )
+        amount = cast(forms.DecimalField, self.fields["amount"])
+        amount.decimal_places = places
+        amount.validators.append(DecimalValidator(MONEY_DIGITS - MONEY_PLACES + places, places))
         refundable = [line for line in order.lines.all() if line.quantity > line.quantity_refunded]
         self.add_line_fields(refundable, "to refund")
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         chosen = [
             name
             for name, given in (

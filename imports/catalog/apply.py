@@ -2,7 +2,9 @@
 reason and user) and an `ImportItem` keeping the values before and after for a revert. The
 caller holds the transaction: a file is applied whole or not at all."""
 
-from django.db.models import F, Model
+from typing import Any, cast
+
+from django.db.models import F, Field, Model
 from django.utils import timezone
 
 from backoffice.bulk import insert_plain, insert_with_history, update_with_history
@@ -39,7 +41,7 @@ def snapshot(instance: Model, changes: dict, side: int) -> dict:
     id, decimals as text, so a revert can put them back exactly."""
     values = {}
     for name, pair in changes.items():
-        field = instance._meta.get_field(name)
+        field = cast(Field, instance._meta.get_field(name))  # plans change the model's own fields
         value = pair[side]
         if field.is_relation:
             values[field.attname] = value.pk if value is not None else None
@@ -55,7 +57,7 @@ def snapshot(instance: Model, changes: dict, side: int) -> dict:
 class CatalogWriter:
     def __init__(self, batch: ImportBatch, actor):
         self.batch, self.actor = batch, actor
-        self.history = {"user": batch.requested_by, "reason": batch.reason}
+        self.history: dict[str, Any] = {"user": batch.requested_by, "reason": batch.reason}
         self.written = {"created": 0, "updated": 0}
 
     def write(self, plans: list[ProductPlan], new_categories) -> None:
@@ -138,11 +140,11 @@ class CatalogWriter:
         for path in sorted(new_categories, key=len):
             category = new_categories[path]
             if category.pk is None and id(category) in wanted:
-                category_save(category=category, actor=self.actor, reason=self.batch.reason)
+                saved = category_save(category=category, actor=self.actor, reason=self.batch.reason)
                 ImportItem.objects.create(
                     batch=self.batch,
                     model="inventory.category",
-                    object_id=category.pk,
+                    object_id=saved.pk,
                     action=ItemAction.CREATED,
                 )
 
@@ -208,8 +210,8 @@ def stock_follows_policy(variants: list[ProductVariant]) -> None:
         if not ids:
             continue
         short = StockLevel.objects.filter(variant_id__in=ids, allocated__gt=F("on_hand"))
-        if not allows and short.exists():
-            level = short.select_related("variant", "warehouse").first()
+        level = None if allows else short.select_related("variant", "warehouse").first()
+        if level is not None:
             raise DomainError(
                 f"{level.variant.label} has {level.allocated} units allocated with "
                 f"{level.on_hand} on hand in {level.warehouse.code}: it must keep allowing "

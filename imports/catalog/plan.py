@@ -12,7 +12,7 @@ from functools import cached_property
 
 from django.utils.text import slugify
 
-from imports.catalog.records import ProductRecord, VariantRecord
+from imports.catalog.records import Cell, ProductRecord, VariantRecord
 from imports.outcome import Outcome, RowStatus
 from inventory.models import (
     Category,
@@ -105,7 +105,7 @@ class CatalogPlanner:
 
     def _product(self, record: ProductRecord, product: Product | None) -> ProductPlan:
         is_new = product is None
-        if is_new:
+        if product is None:
             product = Product(handle=record.handle)
             if "title" not in record.fields:
                 column = "Title" if self.shopify else "title"
@@ -137,7 +137,7 @@ class CatalogPlanner:
         if kind == "slug":
             category = self.category_by_slug.get(value)
             if category is None:
-                cell = record.category_cell
+                cell = record.category_cell or Cell(value, record.row, "category", value)
                 self.outcome.problem(cell.row, cell.column, cell.raw, "is not a category's slug")
                 return
         else:
@@ -149,7 +149,7 @@ class CatalogPlanner:
 
     def _category_at(self, names: list[str], row: int) -> Category:
         """The category at a path of names, made (in the plan) where it does not exist."""
-        parent = None
+        parent: Category | None = None
         for depth, name in enumerate(names, start=1):
             key = (parent.pk if parent is not None and parent.pk else None, name.lower())
             path = tuple(n.lower() for n in names[:depth])
@@ -164,6 +164,8 @@ class CatalogPlanner:
                 self.new_categories[path] = found
                 self.outcome.mark(row, RowStatus.NEW, f"category {' > '.join(names[:depth])}")
             parent = found
+        if parent is None:
+            raise ValueError("a category path names at least one category")
         return parent
 
     def _free_slug(self, names: list[str]) -> str:
@@ -281,7 +283,7 @@ class CatalogPlanner:
         for attname, value in zip(("option1", "option2", "option3"), record.options, strict=True):
             if not keep_options and (vplan.is_new or getattr(variant, attname) != value):
                 self._set(vplan, variant, attname, value)
-        if record.sku is not None and self._sku_free(vplan, record, owners):
+        if record.sku is not None and self._sku_free(vplan, record.sku, owners):
             self._set(vplan, variant, "sku", record.sku.value)
         for attname, cell in record.fields.items():
             self._set(vplan, variant, attname, cell.value)
@@ -308,12 +310,12 @@ class CatalogPlanner:
                 "said active or archived)."
             )
 
-    def _sku_free(self, vplan: VariantPlan, record: VariantRecord, owners) -> bool:
+    def _sku_free(self, vplan: VariantPlan, cell: Cell, owners) -> bool:
         """Whether the row's SKU can go on its variant. In the native format a SKU twice in
         the file is an error. Shopify files often share one SKU among variants of different
         products: the first variant keeps it, later ones come in without one — said in the
         notices, shown in the preview."""
-        sku, row = record.sku.value, record.row
+        sku, row = cell.value, cell.row
         first = self.skus_in_file.get(sku)
         reason = None
         if first is not None:
@@ -326,7 +328,7 @@ class CatalogPlanner:
         if reason is None:
             return True
         if not self.shopify:
-            self.outcome.problem(row, record.sku.column, sku, reason)
+            self.outcome.problem(row, cell.column, sku, reason)
         else:
             self.outcome.notice(
                 f"Row {row}: the SKU “{sku}” {reason}; this variant is imported without a SKU "
@@ -352,7 +354,7 @@ class CatalogPlanner:
                 what = f"image {plan.record.handle} {record.src.rsplit('/', 1)[-1][:80]}"
                 self.outcome.mark(record.row, RowStatus.NEW, what)
                 continue
-            changes = {}
+            changes: dict[str, tuple[object, object]] = {}
             if record.alt is not None and image.alt_text != record.alt:
                 changes["alt_text"] = (image.alt_text, record.alt)
                 image.alt_text = record.alt

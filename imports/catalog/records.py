@@ -7,6 +7,7 @@ carry something, each parsed, with the row and column it came from."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from imports import limits, values
 from imports.outcome import Outcome
@@ -41,7 +42,7 @@ OPTION_COLUMNS = ("option1", "option2", "option3")
 
 @dataclass
 class Cell:
-    value: object
+    value: Any  # what the column's parser made of it: text, a number, a Decimal, a flag…
     row: int
     column: str
     raw: str
@@ -71,7 +72,7 @@ class ProductRecord:
     row: int
     fields: dict[str, Cell] = field(default_factory=dict)
     # ("slug", value) in the native format, ("path", [names]) from Shopify.
-    category: tuple[str, object] | None = None
+    category: tuple[str, Any] | None = None
     category_cell: Cell | None = None
     tax_class: Cell | None = None
     taxable: list[Cell] = field(default_factory=list)  # Shopify's Variant Taxable, per row
@@ -214,7 +215,8 @@ def _native_row(record: ProductRecord, raw: dict, row: int, outcome: Outcome) ->
             record.category, record.category_cell = (kind, text), cell
         else:
             record.tax_class = cell
-    options = tuple((raw.get(c) or "").strip() for c in OPTION_COLUMNS)
+    first, second, third = ((raw.get(column) or "").strip() for column in OPTION_COLUMNS)
+    options = (first, second, third)
     sku_text = (raw.get("sku") or "").strip()
     variant = VariantRecord(row=row, options=options)
     if sku_text:

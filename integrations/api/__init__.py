@@ -1,6 +1,9 @@
 """The storefront API at /api/v1/: catalog, stock, orders and the sync feed, for the keys of
 a sales channel. The OpenAPI schema is at /api/v1/openapi.json, the docs at /api/v1/docs."""
 
+from typing import cast
+
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from integrations.api import catalog, changes, limits, orders
@@ -16,10 +19,16 @@ api = NinjaAPI(
     throttle=[limits.PerKeyThrottle()],
     renderer=OrjsonRenderer(),
 )
-api.add_exception_handler(
-    limits.TooManyFailures,
-    lambda request, error: limits.too_many_failures_response(api, request, error),
-)
+
+
+# Ninja's signature allows the exception class itself; it always passes the instance.
+def _too_many_failures(
+    request: HttpRequest, error: limits.TooManyFailures | type[limits.TooManyFailures]
+) -> HttpResponse:
+    return limits.too_many_failures_response(api, request, cast(limits.TooManyFailures, error))
+
+
+api.add_exception_handler(limits.TooManyFailures, _too_many_failures)
 api.add_router("/", catalog.router)
 api.add_router("/", catalog.stock_router)
 api.add_router("/", orders.router)

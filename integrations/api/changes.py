@@ -57,7 +57,7 @@ def _visible_changes(client: ApiClient):
 
 def _states(client: ApiClient, ids_by_kind: dict[str, set[int]]) -> dict:
     """The current state of every object named, by (kind, id); absent: gone from view."""
-    states = {}
+    states: dict[tuple[str, int], Schema] = {}
     products = selectors.storefront_product_list().filter(pk__in=ids_by_kind[ChangeKind.PRODUCT])
     states.update({(ChangeKind.PRODUCT, p.pk): ProductOut.from_product(p) for p in products})
     variants = selectors.sellable_variants().filter(pk__in=ids_by_kind[ChangeKind.VARIANT])
@@ -84,11 +84,13 @@ def changes(request, query: Query[FeedQuery]):
     page = list(rows[: limit + 1].values_list("txid", "id", "kind", "object_id"))
     has_more = len(page) > limit
     page = page[:limit]
-    latest = {}  # the last mention of each object wins: its current state is what counts
+    latest: dict[
+        tuple[str, int], bool
+    ] = {}  # the last mention of each object wins: its current state is what counts
     for _, _, kind, object_id in page:
         latest.pop((kind, object_id), None)
         latest[(kind, object_id)] = True
-    ids_by_kind = {kind: set() for kind in ChangeKind.values}
+    ids_by_kind: dict[str, set[int]] = {kind: set() for kind in ChangeKind.values}
     for kind, object_id in latest:
         ids_by_kind[kind].add(object_id)
     states = _states(client, ids_by_kind)

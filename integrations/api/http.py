@@ -10,7 +10,7 @@ changed" costs one indexed query — no rendering.
 import base64
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -162,7 +162,7 @@ def _with_validators(response: HttpResponse, tags: Validators) -> HttpResponse:
 
 
 def conditional_json(
-    request, kinds: list[str], build: Callable, *, cached: bool, channel_id: int | None = None
+    request, kinds: Sequence[str], build: Callable, *, cached: bool, channel_id: int | None = None
 ):
     """Answer with 304, a cached body, or `build()` rendered (and cached when `cached`), for
     data made of the change `kinds` (of one channel's orders, with `channel_id`)."""

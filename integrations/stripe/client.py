@@ -16,6 +16,8 @@ from decimal import Decimal
 
 import stripe
 from django.conf import settings
+from stripe.params import RefundCreateParams
+from stripe.params.checkout import SessionCreateParams
 
 from backoffice.exceptions import DomainError
 
@@ -127,7 +129,7 @@ def checkout_session_create(
 ) -> CheckoutLink:
     """A hosted payment page for the amount due on an order."""
     metadata = {"order_id": str(order_id), "order_number": order_number}
-    params = {
+    params: SessionCreateParams = {
         "mode": "payment",
         "customer_email": customer_email,
         "client_reference_id": str(order_id),
@@ -182,7 +184,7 @@ def refund_create(
     idempotency_key: str,
     metadata: dict[str, str],
 ) -> RefundResult:
-    params = {
+    params: RefundCreateParams = {
         "payment_intent": payment_intent_id,
         "amount": to_minor_units(amount, currency),
         "metadata": metadata,

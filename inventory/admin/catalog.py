@@ -3,6 +3,8 @@ warehouses. Saves go through the catalog services, so history records who and wh
 and products are exported (`inventory.resources`), products also as a Shopify CSV, which is
 always prepared in the background."""
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -159,7 +161,7 @@ class ProductImageForm(forms.ModelForm):
         image = self.cleaned_data.get("image")
         # Django's image field has opened a new upload with Pillow and kept it on `.image`.
         opened = getattr(image, "image", None)
-        if opened is not None:
+        if image is not None and opened is not None:
             check_upload(
                 size=image.size, width=opened.width, height=opened.height, kind=opened.format
             )
@@ -371,7 +373,7 @@ class ProductAdmin(ImportLinkMixin, HistoryExportAdmin):
 
     def _set_status(self, request, queryset, status):
         actor = actor_of(request)
-        result = {}
+        result: dict[str, Any] = {}
         ok = report_domain_errors(
             request,
             lambda: result.update(
@@ -393,7 +395,7 @@ class ProductAdmin(ImportLinkMixin, HistoryExportAdmin):
     # --- the Shopify CSV, always prepared in the background --------------------------------------
 
     def _export_shopify(self, request, ids: list[int] | None):
-        result = {}
+        result: dict[str, Any] = {}
         ok = report_domain_errors(
             request,
             lambda: result.update(
@@ -440,8 +442,12 @@ class ProductAdmin(ImportLinkMixin, HistoryExportAdmin):
         return TemplateResponse(request, "backoffice/action_form.html", context)
 
 
-STOCK_OPERATIONS = (("receive", "Receive"), ("adjust", "Adjust"), ("count", "Count"))
-STOCK_OPERATIONS += (("transfer", "Transfer"),)
+STOCK_OPERATIONS = (
+    ("receive", "Receive"),
+    ("adjust", "Adjust"),
+    ("count", "Count"),
+    ("transfer", "Transfer"),
+)
 
 
 class StockLevelInline(TabularInline):

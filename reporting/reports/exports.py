@@ -35,11 +35,11 @@ class ResourceExport(Report):
         return import_string(self.resource)
 
     @property
-    def columns(self) -> list[Column]:
+    def columns(self) -> list[Column]:  # type: ignore[override]  # read-only: derived
         return self.resource_class.report_columns()
 
     @property
-    def read_permissions(self) -> tuple[str, ...]:
+    def read_permissions(self) -> tuple[str, ...]:  # type: ignore[override]  # derived
         meta = self.resource_class.source_model._meta
         return (f"{meta.app_label}.view_{meta.model_name}",)
 
@@ -145,7 +145,7 @@ class ShopifyCatalogExport(Report):
     )
 
     @property
-    def columns(self) -> list[Column]:
+    def columns(self) -> list[Column]:  # type: ignore[override]  # read-only: derived
         from inventory.shopify_export import SHOPIFY_COLUMNS
 
         return [Column(name) for name in SHOPIFY_COLUMNS]

@@ -2,6 +2,8 @@
 spreadsheet download for whoever may view them (the Accountant included), and "Send to
 customer" for those who issue them."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponse
@@ -83,7 +85,7 @@ class DocumentAdmin(HistoryAdmin):
     list_filter_submit = True
     date_hierarchy = "issued_at"
     search_fields = ("number", "order__number", "customer_email", "customer_name")
-    list_select_related = ("order",)
+    list_select_related: tuple[str, ...] = ("order",)
     paginator = InfinitePaginator
     show_full_result_count = False
     exclude = ("series", "year", "sequence", "seller")
@@ -133,7 +135,7 @@ class DocumentAdmin(HistoryAdmin):
             permissions=["view"])  # fmt: skip
     def download_pdf(self, request, object_id):
         document = self._document(request, object_id)
-        content = {}
+        content: dict[str, Any] = {}
         if not report_domain_errors(
             request, lambda: content.update(pdf=document_files.document_pdf_bytes(document))
         ):
@@ -153,7 +155,7 @@ class DocumentAdmin(HistoryAdmin):
     def send_to_customer(self, request, object_id):
         document = self._document(request, object_id)
         form = SendForm(document, request.POST if request.method == "POST" else None)
-        sent = {}
+        sent: dict[str, Any] = {}
         if form.is_bound and form.is_valid():
             to = form.cleaned_data["to"]
             actor = actor_of(request)

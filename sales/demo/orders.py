@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.db import transaction
 from django.db.models import Count
@@ -75,7 +76,7 @@ from sales.services.pricing import ZERO, money
 
 RESTOCK_QUANTITY = 24  # a delivery when the stock row has no reorder quantity of its own
 
-Step = Callable[["Shop", Story | Person], None]
+Subject = TypeVar("Subject", Story, Person)
 
 
 # --- the clockwork ----------------------------------------------------------------------------
@@ -90,7 +91,9 @@ class Timeline:
     waiting: list = field(default_factory=list)
     tiebreak: itertools.count = field(default_factory=itertools.count)
 
-    def at(self, moment: datetime, step: Step, subject: Story | Person) -> None:
+    def at(
+        self, moment: datetime, step: Callable[["Shop", Subject], None], subject: Subject
+    ) -> None:
         if moment < self.end:
             heapq.heappush(self.waiting, (moment, next(self.tiebreak), step, subject))
 
@@ -113,7 +116,16 @@ class Shop:
     purchase_orders: dict[tuple[str, str], str] = field(default_factory=dict)
     now: datetime | None = None
 
-    def later(self, story: Story, delay: timedelta, step: Step, *, office: bool = True) -> None:
+    def later(
+        self,
+        story: Story,
+        delay: timedelta,
+        step: Callable[["Shop", Story], None],
+        *,
+        office: bool = True,
+    ) -> None:
+        if self.now is None:
+            raise RuntimeError("a step schedules what follows it; nothing runs yet")
         moment = self.now + delay
         self.timeline.at(office_hours(story.rng, moment) if office else moment, step, story)
 
@@ -270,6 +282,8 @@ def receive(shop: Shop, variant: ProductVariant, warehouse: Warehouse, quantity:
 
 
 def note(shop: Shop, story: Story) -> None:
+    if story.note is None:
+        return
     visibility, body = story.note
     order_note_add(order=story.order, body=body, visibility=visibility, actor=ACTOR)
 

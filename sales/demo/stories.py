@@ -65,8 +65,8 @@ class Story:
     invoiced: bool = False
     note: tuple[str, str] | None = None  # (visibility, text)
     rng: random.Random = field(default_factory=random.Random)
-    order: Order | None = None  # once created
-    payment: Payment | None = None  # once paid
+    order: Order = field(init=False)  # set by the step that creates it
+    payment: Payment = field(init=False)  # set by the step that pays it
 
 
 @dataclass(frozen=True)

@@ -240,7 +240,10 @@ def price_order(order: Order, lines: list[OrderLine], data: ChannelData, country
 def settle(rng: random.Random, order: Order, lines: list[OrderLine], end: datetime) -> None:
     """Status, payment and shipping: completed or cancelled when old; the last days also
     hold orders still unpaid or unshipped. Nothing happens after `end`."""
-    placed, recent = order.placed_at, end - order.placed_at < RECENT
+    placed = order.placed_at
+    if placed is None:
+        raise ValueError(f"order {order.number} is settled before it is placed")
+    recent = end - placed < RECENT
     draw = rng.random()
     if draw < 0.06:
         order.status = OrderStatus.CANCELLED
@@ -250,8 +253,9 @@ def settle(rng: random.Random, order: Order, lines: list[OrderLine], end: dateti
     if recent and draw < 0.25:
         return  # awaiting payment
     order.payment_status, order.amount_paid = PaymentState.PAID, order.total
-    order.paid_at = min(placed + timedelta(minutes=rng.randint(1, 30)), placed + (end - placed) / 2)
-    shipped = order.paid_at + timedelta(hours=rng.randint(4, 72))
+    paid = min(placed + timedelta(minutes=rng.randint(1, 30)), placed + (end - placed) / 2)
+    order.paid_at = paid
+    shipped = paid + timedelta(hours=rng.randint(4, 72))
     if recent and (draw < 0.55 or shipped >= end):
         return  # paid, waiting to ship
     order.status, order.fulfilment_status = OrderStatus.COMPLETED, FulfilmentState.FULFILLED

@@ -7,6 +7,7 @@ once wait for each other. On PostgreSQL a trigger refuses any change to an issue
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Q
@@ -54,6 +55,9 @@ class TaxDocument(models.Model):
         default=0, help_text="Invoices: paid when issued. Credit notes: the amount refunded."
     )
     issued_by = models.CharField(max_length=200)
+
+    if TYPE_CHECKING:  # each concrete document names its own line model "lines"
+        lines: models.Manager["DocumentLine"]
 
     class Meta:
         abstract = True
@@ -181,4 +185,7 @@ class DocumentPdf(models.Model):
 
     @property
     def document(self) -> "Invoice | CreditNote":
-        return self.invoice or self.credit_note
+        document = self.invoice or self.credit_note
+        if document is None:  # the pdf_of_one_document constraint allows no such row
+            raise ValueError(f"PDF {self.pk} belongs to no document")
+        return document

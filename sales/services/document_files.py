@@ -21,7 +21,10 @@ from sales.models import CreditNote, DocumentPdf, EventKind, Invoice
 from sales.services.timeline import order_event_record
 
 TEMPLATE = "sales/document_pdf.html"
-KINDS = {"invoice": Invoice, "credit_note": CreditNote}
+KINDS: dict[str, type[Invoice] | type[CreditNote]] = {
+    "invoice": Invoice,
+    "credit_note": CreditNote,
+}
 
 
 def document_kind(document: Invoice | CreditNote) -> str:
@@ -83,7 +86,7 @@ def document_context(document: Invoice | CreditNote) -> dict:
         "total": amount(document.total),
         "paid": amount(document.amount_paid),
         "due": amount(document.amount_due),
-        "invoice": document.invoice if credit_note else None,
+        "invoice": document.invoice if isinstance(document, CreditNote) else None,
         "is_credit_note": credit_note,
     }
 
@@ -111,7 +114,7 @@ def document_pdf(document: Invoice | CreditNote) -> DocumentPdf:
             record.save()
     except IntegrityError:  # made at the same moment by another request or worker
         record.file.delete(save=False)
-        return _existing(document)
+        return DocumentPdf.objects.get(**{document_kind(document): document})
     return record
 
 

@@ -5,8 +5,10 @@ allow with a `DomainError` saying why, moves stock only through the stock servic
 ledger explains every unit), and records a history row and a timeline event.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 from uuid import uuid4
 
 from django.conf import settings
@@ -106,7 +108,8 @@ def _snapshot(line: OrderLine, variant: ProductVariant, default: TaxClass | None
     """Copy what the catalog says now onto the line: the line keeps it for good. A product
     without a tax class of its own is taxed at the store's default class."""
     product = variant.product
-    tax_class = _tax_class(product, default)
+    # Never None: _require_tax_classes refused products without one before any line.
+    tax_class = cast(TaxClass, _tax_class(product, default))
     line.variant = variant
     line.sku = variant.sku or ""
     line.title = product.title
@@ -211,7 +214,7 @@ def order_create(
     channel: Channel,
     customer: Customer,
     actor: Actor,
-    lines: list[LineRequest] = (),
+    lines: Sequence[LineRequest] = (),
     shipping: Decimal = ZERO,
     shipping_address: Address | None = None,
     billing_address: Address | None = None,
@@ -236,9 +239,10 @@ def order_create(
         number=f"new-{uuid4().hex[:24]}",  # replaced below, once the id is known
     )
     _price_shipping_tax(order, store)
-    order.skip_history_when_saving = True
+    # Its history starts below, once it has its number (django-simple-history's switch).
+    order.skip_history_when_saving = True  # type: ignore[attr-defined]
     order.save()
-    del order.skip_history_when_saving
+    del order.skip_history_when_saving  # type: ignore[attr-defined]
     year = timezone.localtime(order.created_at).year
     order.number = f"{settings.ORDER_SERIES}-{year}-{order.pk:06d}"
     _write_lines(order, list(lines))

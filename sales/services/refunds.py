@@ -11,8 +11,10 @@ note — happen when it succeeds: at once for a manual payment or an immediate S
 or when Stripe's webhook says a pending one succeeded.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from django.db import transaction
 from django.db.models import Sum
@@ -138,6 +140,11 @@ def _refund_amount(payment: Payment, amount, planned: list[RefundLine]) -> Decim
 
 
 def _ask_stripe(refund: Refund, payment: Payment) -> None:
+    if not payment.stripe_payment_intent_id:
+        raise DomainError(
+            f"Payment {payment.pk} names no Stripe payment intent: refund it in Stripe's "
+            "dashboard, then record the refund by hand."
+        )
     result = stripe_client.refund_create(
         payment_intent_id=payment.stripe_payment_intent_id,
         amount=refund.amount,
@@ -175,7 +182,8 @@ def _apply_lines(refund: Refund, actor: Actor) -> None:
         if returned and item.restock:
             stock_adjust(
                 variant=item.line.variant,
-                warehouse=item.warehouse,
+                # A restocking line always names one: _planned_line fills in the default.
+                warehouse=cast(Warehouse, item.warehouse),
                 delta=returned,
                 reason=MovementReason.RETURN,
                 actor=actor,
@@ -198,8 +206,8 @@ def _creditable(invoice: Invoice | None, invoiced: Decimal, kept: Decimal, amoun
     refund) below what is still invoiced. Refunding a payment made twice credits nothing."""
     credited = ZERO
     if invoice is not None:
-        credited = CreditNote.objects.filter(invoice=invoice).aggregate(total=Sum("total"))
-        credited = credited["total"] or ZERO
+        notes = CreditNote.objects.filter(invoice=invoice).aggregate(total=Sum("total"))
+        credited = notes["total"] or ZERO
     return min(amount, max(invoiced - credited - kept, ZERO))
 
 
@@ -248,7 +256,7 @@ def refund_settle(*, refund: Refund, actor: Actor) -> None:
     invoice = _invoice_of(order, actor)
     kept = order.amount_paid - order.amount_refunded
     credit = _creditable(invoice, invoice.total, kept, refund.amount) if invoice else ZERO
-    if credit > 0:
+    if invoice is not None and credit > 0:
         credit_note_issue(refund=refund, invoice=invoice, amount=credit, actor=actor)
 
 
@@ -264,7 +272,8 @@ class RefundPreview:
 
 
 def _stock_effects(order: Order, planned: list[RefundLine], in_full: bool) -> list[str]:
-    effects, cancelled = [], {}
+    effects: list[str] = []
+    cancelled: dict[int, int] = {}
     for item in planned:
         line, label = item.line, item.line.sku or item.line.title
         cancel = min(item.quantity, line.quantity_open - cancelled.get(line.pk, 0))
@@ -272,7 +281,7 @@ def _stock_effects(order: Order, planned: list[RefundLine], in_full: bool) -> li
         back = item.quantity - cancel
         if cancel:
             effects.append(f"{cancel} × {label} not shipped yet: cancelled, stock released.")
-        if back and item.restock:
+        if back and item.restock and item.warehouse is not None:
             effects.append(f"{back} × {label} shipped: back into stock at {item.warehouse.code}.")
         elif back:
             effects.append(f"{back} × {label} shipped: not put back into stock.")
@@ -287,7 +296,7 @@ def _stock_effects(order: Order, planned: list[RefundLine], in_full: bool) -> li
 
 
 def refund_preview(
-    *, payment: Payment, amount: Decimal | None = None, lines: list[RefundLineRequest] = ()
+    *, payment: Payment, amount: Decimal | None = None, lines: Sequence[RefundLineRequest] = ()
 ) -> RefundPreview:
     """What `payment_refund` with these arguments would do, refused for the same reasons;
     writes nothing."""
@@ -324,7 +333,7 @@ def payment_refund(
     payment: Payment,
     actor: Actor,
     amount: Decimal | None = None,
-    lines: list[RefundLineRequest] = (),
+    lines: Sequence[RefundLineRequest] = (),
     reason: str = "",
 ) -> Refund:
     """Give money back: the whole payment, an amount, or the value of some lines' units.

@@ -94,7 +94,8 @@ def stripe_payment_failed(
     facts = PaymentFacts(payment_intent_id, "failed", Decimal(0), "", "", None, order_id, "")
     order, payment = _locked_order_and_payment(facts)
     if (
-        payment is None
+        order is None
+        or payment is None
         or payment.status == PaymentStatus.SUCCEEDED
         or _is_stale(payment, occurred_at)
     ):

@@ -3,15 +3,17 @@
 
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 from django.core.management.base import BaseCommand, CommandError
 
 from backoffice.exceptions import DomainError
 from reporting.reports import CATALOGUE
 from reporting.services import parameters_for, report_metadata, report_of
-from reporting.writers import WRITERS
+from reporting.writers import WRITERS, Written
 from sales.models import Channel
 
 
@@ -22,7 +24,7 @@ def _date(value: str) -> date:
         raise CommandError(f"{value!r} is not a date like 2026-01-31.") from error
 
 
-def _write_whole(path: Path, write) -> object:
+def _write_whole(path: Path, write: Callable[[BinaryIO], Written]) -> Written:
     """Write into a temporary file next to `path` and move it into place once complete, so a
     report that fails half-way leaves no file (and never a truncated one) behind."""
     folder = path.parent
