@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, field_validator
 from integrations.api.auth import require_scope
 from integrations.api.http import conditional_json, id_page, keyset_page
 from integrations.api.schemas import (
+    ERRORS,
     CategoryNode,
     ErrorOut,
     ProductOut,
@@ -33,7 +34,6 @@ stock_router = Router(tags=["stock"])
 
 CATALOG = [ChangeKind.CATEGORY, ChangeKind.PRODUCT, ChangeKind.VARIANT, ChangeKind.STOCK]
 STOCK = [ChangeKind.STOCK, ChangeKind.VARIANT, ChangeKind.PRODUCT]
-ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 NOT_FOUND = {**ERRORS, 404: ErrorOut}
 
 

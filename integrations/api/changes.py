@@ -12,9 +12,9 @@ from ninja.errors import HttpError
 from integrations.api.catalog import page_limit
 from integrations.api.http import cursor_decode, cursor_encode
 from integrations.api.schemas import (
+    ERRORS,
     ChangeOut,
     ChangesPage,
-    ErrorOut,
     OrderOut,
     ProductOut,
     StockOut,
@@ -71,7 +71,7 @@ def _states(client: ApiClient, ids_by_kind: dict[str, set[int]]) -> dict:
 
 @router.get(
     "/changes",
-    response={200: ChangesPage, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: ChangesPage, **ERRORS},
 )
 def changes(request, query: Query[FeedQuery]):
     """What changed since `since` (omit it to start from the beginning), oldest first."""

@@ -19,7 +19,7 @@ from backoffice.money import AmountInvalid
 from integrations.api.auth import require_scope
 from integrations.api.catalog import ListQuery
 from integrations.api.http import conditional_json, keyset_page
-from integrations.api.schemas import ErrorOut, OrderIn, OrderOut, OrderPage
+from integrations.api.schemas import ERRORS, ErrorOut, OrderIn, OrderOut, OrderPage
 from integrations.models import ApiClient, ApiOrderRequest, ChangeKind, Scope
 from inventory.models import ProductVariant
 from sales import services
@@ -27,8 +27,6 @@ from sales.models import Address, Customer
 from sales.selectors import channel_order_list
 
 router = Router(tags=["orders"])
-
-ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 @router.get("/orders", response={200: OrderPage, 304: None, **ERRORS})
@@ -75,7 +73,7 @@ def order(request, number: str):
 
 @router.post(
     "/orders",
-    response={200: OrderOut, 201: OrderOut, 400: ErrorOut, 409: ErrorOut, **ERRORS},
+    response={200: OrderOut, 201: OrderOut, 409: ErrorOut, **ERRORS},
 )
 def order_submit(
     request,

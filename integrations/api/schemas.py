@@ -3,8 +3,10 @@ here: no cost, no internal notes, no other channel's data, no unpublished produc
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from backoffice.selectors import store_settings
 from inventory.html import description_html
@@ -12,6 +14,12 @@ from inventory.html import description_html
 
 class ErrorOut(Schema):
     detail: str | list[dict] = Field(description="What was wrong, for a person to read.")
+
+
+# What any operation may answer besides its own: a NUL character refused at the door, even
+# in a parameter it does not name (400), no key or a bad one (401), a missing scope (403),
+# input the schema refuses (422), too many requests (429).
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 # --- catalog ----------------------------------------------------------------------------------
@@ -291,7 +299,30 @@ class OrderLineIn(Schema):
     quantity: int = Field(gt=0, le=10_000)
 
 
+# A whole order as a storefront sends it (the SKU is one of the demo catalog's).
+ORDER_EXAMPLE: dict[str, Any] = {
+    "customer": {
+        "email": "claire.martin@example.com",
+        "first_name": "Claire",
+        "last_name": "Martin",
+        "phone": "+33 6 12 34 56 78",
+    },
+    "shipping_address": {
+        "name": "Claire Martin",
+        "line1": "12 rue des Tanneurs",
+        "postal_code": "69002",
+        "city": "Lyon",
+        "country": "FR",
+    },
+    "lines": [{"sku": "TS-001-M-NAVY", "quantity": 2}],
+    "shipping": "4.90",
+    "source_reference": "web-10234",
+}
+
+
 class OrderIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE]})
+
     customer: CustomerIn
     shipping_address: AddressSchema
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
