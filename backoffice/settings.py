@@ -363,6 +363,9 @@ CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 
 # The address people reach the back office at, for links in emails (scheduled reports).
 BACKOFFICE_BASE_URL = env.str("BACKOFFICE_BASE_URL", default="http://127.0.0.1:8000")
+# Where storefronts fetch product pictures: a CDN or a bucket's public address in front of the
+# storage (e.g. https://cdn.example.com/media/). Empty: the back office's own /media/ view.
+MEDIA_PUBLIC_URL = env.str("MEDIA_PUBLIC_URL", default="")
 
 # --- email ----------------------------------------------------------------------------------
 

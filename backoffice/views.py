@@ -20,13 +20,17 @@ from backoffice.health import run_checks
 # download view of its own, which checks the permission for what the file is.
 PUBLIC_FOLDERS = ("products/",)
 STAFF_FOLDERS = {"store/": "backoffice.view_storesettings"}
-PUBLIC_MAX_AGE = 24 * 3600
+# Product pictures and renditions are named by their content: a name never shows another
+# picture, so browsers, CDNs and storefront replicas may keep them for good.
+PUBLIC_CACHE = "public, max-age=31536000, immutable"
 
 
 @require_GET
 def media_file(request: HttpRequest, path: str) -> FileResponse:
-    """A stored file by its name (local storage; S3 serves its own links). A file the
-    request may not see is "not found", like a file that does not exist."""
+    """A stored file by its name, from the local folder or S3: the product pictures
+    storefronts show, to anyone, at an address that never expires; the few others to staff
+    with the right permission. A file the request may not see is "not found", like a file
+    that does not exist."""
     name = posixpath.normpath(path).lstrip("/")
     if "\x00" in name or name.startswith("..") or not _may_see(request, name):
         raise Http404("No such file.")
@@ -34,9 +38,7 @@ def media_file(request: HttpRequest, path: str) -> FileResponse:
         raise Http404("No such file.")
     response = FileResponse(default_storage.open(name), filename=posixpath.basename(name))
     public = name.startswith(PUBLIC_FOLDERS)
-    response["Cache-Control"] = (
-        f"public, max-age={PUBLIC_MAX_AGE}" if public else "private, no-store"
-    )
+    response["Cache-Control"] = PUBLIC_CACHE if public else "private, no-store"
     return response
 
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from backoffice.history import save_with_reason
+from integrations.changes import catalog_changed
 from inventory.models import (
     ADJUSTMENT_REASONS,
     Category,
@@ -453,8 +454,12 @@ def product_image_renditions_make(*, image_id: int) -> str:
         renditions, outcome = renditions_make(image.image), "done"
     except RenditionFailed as error:
         renditions, outcome = {"source": name, "error": str(error)[:500]}, "failed"
-    # Recorded only if the file is still the one they were made from.
-    updated = ProductImage.objects.filter(pk=image_id, image=name).update(renditions=renditions)
+    # Recorded only if the file is still the one they were made from; storefronts are told,
+    # as the API shows a picture's size and renditions.
+    with transaction.atomic():
+        updated = ProductImage.objects.filter(pk=image_id, image=name).update(renditions=renditions)
+        if updated:
+            catalog_changed(products=[image.product_id], variants=[])
     return outcome if updated else "skipped"
 
 

@@ -10,6 +10,7 @@ from pydantic import ConfigDict
 
 from backoffice.selectors import store_settings
 from inventory.html import description_html
+from inventory.public_images import public_image, public_media_base
 
 
 class ErrorOut(Schema):
@@ -44,12 +45,45 @@ class CategoryNode(Schema):
         )
 
 
-class ImageOut(Schema):
+class PictureOut(Schema):
+    url: str = Field(description="Absolute; public; never expires nor changes its picture.")
+    width: int | None = Field(description="In pixels; null until the picture is measured.")
+    height: int | None
+
+
+class RenditionsOut(Schema):
+    """Smaller copies in WebP, made by a worker once the picture is stored: null until then
+    (and for a picture still at its source address)."""
+
+    thumbnail: PictureOut | None = Field(description="160 × 160, cropped to fill.")
+    medium: PictureOut | None = Field(description="At most 800 px on its longer side.")
+    large: PictureOut | None = Field(description="At most 1600 px on its longer side.")
+
+
+class ImageOut(PictureOut):
     id: int
-    url: str
     alt_text: str
     position: int
     variant_id: int | None
+    renditions: RenditionsOut
+
+    @staticmethod
+    def from_image(image, base: str) -> "ImageOut":
+        public = public_image(image, base)
+        sizes = {
+            name: PictureOut(url=made.url, width=made.width, height=made.height) if made else None
+            for name, made in public.renditions.items()
+        }
+        return ImageOut(
+            id=image.pk,
+            url=public.url,
+            width=public.width,
+            height=public.height,
+            alt_text=image.alt_text,
+            position=image.position,
+            variant_id=image.variant_id,
+            renditions=RenditionsOut(**sizes),
+        )
 
 
 class VariantOut(Schema):
@@ -107,6 +141,7 @@ class ProductOut(Schema):
 
     @staticmethod
     def from_product(product) -> "ProductOut":
+        media_base = public_media_base()
         return ProductOut(
             id=product.pk,
             handle=product.handle,
@@ -120,16 +155,7 @@ class ProductOut(Schema):
             seo_title=product.seo_title,
             seo_description=product.seo_description,
             variants=[VariantOut.from_variant(v) for v in product.sellable_variants],
-            images=[
-                ImageOut(
-                    id=image.pk,
-                    url=image.url,
-                    alt_text=image.alt_text,
-                    position=image.position,
-                    variant_id=image.variant_id,
-                )
-                for image in product.images.all()
-            ],
+            images=[ImageOut.from_image(image, media_base) for image in product.images.all()],
             updated_at=product.updated_at,
         )
 

@@ -87,9 +87,12 @@ def test_a_product_has_exactly_the_declared_fields(client, shop, key):
         {
             "id": image.pk,
             "url": "https://cdn.example.com/tee.jpg",
+            "width": None,
+            "height": None,
             "alt_text": "Linen tee, front",
             "position": 0,
             "variant_id": None,
+            "renditions": {"thumbnail": None, "medium": None, "large": None},
         }
     ]
     assert (product["id"], product["title"], product["options"]) == (
