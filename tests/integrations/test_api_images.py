@@ -128,6 +128,8 @@ def test_a_picture_not_copied_yet_is_its_source_address_unmeasured(client, shop,
     assert shown["renditions"] == {"thumbnail": None, "medium": None, "large": None}
 
 
+# On PostgreSQL the feed serves only finished transactions: this test commits its writes.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_feed_tells_when_renditions_are_made(client, shop, key, media_root, monkeypatch):
     """The renditions are made after the picture is stored, by a worker: the replica that
     copied the product before must learn its sizes and renditions."""
