@@ -405,6 +405,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [CSP_SELF, "data:", "blob:", "https:"],
         "font-src": [CSP_SELF, "data:"],
         "connect-src": [CSP_SELF],
+        "worker-src": [CSP_SELF, "blob:"],  # ReDoc searches in a worker it makes from a blob
         "object-src": [CSP_NONE],
         "base-uri": [CSP_SELF],
         "form-action": [CSP_SELF],

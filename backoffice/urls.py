@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from backoffice.activity import admin_urls
 from backoffice.views import healthz, media_file
 from integrations.api import api
+from integrations.api.docs import redoc
 from integrations.stripe.webhooks import stripe_webhook
 
 admin.site.index_title = "Dashboard"
@@ -17,5 +18,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("media/<path:path>", media_file, name="media-file"),
     path("integrations/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
+    path("api/v1/redoc", redoc, name="api-redoc"),
     path("api/v1/", api.urls),
 ]

@@ -1,5 +1,6 @@
 """The storefront API at /api/v1/: catalog, stock, orders and the sync feed, for the keys of
-a sales channel. The OpenAPI schema is at /api/v1/openapi.json, the docs at /api/v1/docs."""
+a sales channel. The OpenAPI schema is at /api/v1/openapi.json; the reference, served from
+this site alone (it works offline), at /api/v1/docs (Swagger UI) and /api/v1/redoc (ReDoc)."""
 
 from typing import cast
 
