@@ -20,9 +20,10 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.utils import timezone
 
 from backoffice.bulk import insert_plain
+from backoffice.models import StoreSettings
 from integrations.models import Change, ChangeKind
 from inventory.models import Category, Product, ProductImage, ProductVariant, StockLevel, Warehouse
-from sales.models import Address, Customer, Order
+from sales.models import Address, Customer, Fulfillment, Order, OrderLine
 
 # Constant SQL, no parameters: the transaction's id, and the feed's horizon.
 TXID = Func(template="pg_current_xact_id()::text::bigint", output_field=BigIntegerField())
@@ -67,11 +68,17 @@ def _catalog(pairs) -> list[tuple[str, int, None]]:
     return rows + [(ChangeKind.PRODUCT, product_id, None) for product_id in products]
 
 
-def catalog_changed(*, products: list[int], variants: list[tuple[int, int]]) -> None:
-    """Log a bulk write that sent no signals (an import): these products, and these
-    (variant id, product id) pairs with their stock. The transaction id is read once, not
-    computed by every row of a large insert."""
-    rows = [(ChangeKind.PRODUCT, pk, None) for pk in products] + _catalog(variants)
+def catalog_changed(
+    *,
+    products: Sequence[int],
+    variants: Sequence[tuple[int, int]],
+    categories: Sequence[int] = (),
+) -> None:
+    """Log a bulk write that sent no signals (an import, an UPDATE): these products, these
+    (variant id, product id) pairs with their stock, these categories. The transaction id is
+    read once, not computed by every row of a large insert."""
+    rows: list[tuple[str, int, None]] = [(ChangeKind.CATEGORY, pk, None) for pk in categories]
+    rows += [(ChangeKind.PRODUCT, pk, None) for pk in products] + _catalog(variants)
     if not rows:
         return
     txid = 0
@@ -105,8 +112,19 @@ def _on_product(sender, instance, **kwargs):
     _record((ChangeKind.PRODUCT, instance.pk, None), *_catalog(variants))
 
 
+def _remember_product(sender, instance, **kwargs):
+    # A variant or an image moved to another product leaves the one it was listed in.
+    rows = sender._default_manager.filter(pk=instance.pk) if instance.pk else None
+    instance._product_before = rows.values_list("product_id", flat=True).first() if rows else None
+
+
+def _products_of(instance) -> list[int]:
+    before = getattr(instance, "_product_before", None)
+    return [instance.product_id] + ([before] if before not in (None, instance.product_id) else [])
+
+
 def _on_variant(sender, instance, **kwargs):
-    _record(*_catalog([(instance.pk, instance.product_id)]))
+    _record(*_catalog([(instance.pk, product_id) for product_id in _products_of(instance)]))
 
 
 def _on_stock(sender, instance, **kwargs):
@@ -123,21 +141,50 @@ def _on_stock(sender, instance, **kwargs):
 
 
 def _on_image(sender, instance, **kwargs):
-    _record((ChangeKind.PRODUCT, instance.product_id, None))
+    _record(*[(ChangeKind.PRODUCT, product_id, None) for product_id in _products_of(instance)])
 
 
-def _on_warehouse_saving(sender, instance, **kwargs):
-    before = sender.objects.filter(pk=instance.pk).values_list("code", "active").first()
-    instance._shown_before = before
+# Rows many resources show a few fields of: logged only when one of those fields changes
+# (`integrations.shown` lists what each resource shows; its test walks every field).
+SHOWN_FIELDS = {
+    Warehouse: ("code", "active"),  # stock lists warehouses by code; active ones count
+    Customer: ("email", "first_name", "last_name"),
+    Address: tuple(f.name for f in Address._meta.concrete_fields),
+    StoreSettings: ("currency", "public_base_url"),  # variants' currency, images' addresses
+}
+
+
+def _remember_shown(sender, instance, **kwargs):
+    fields = SHOWN_FIELDS[sender]
+    instance._shown_before = (
+        sender._default_manager.filter(pk=instance.pk).values_list(*fields).first()
+    )
+
+
+def _shown_changed(sender, instance) -> bool:
+    before = getattr(instance, "_shown_before", None)
+    return before is not None and before != tuple(
+        getattr(instance, f) for f in SHOWN_FIELDS[sender]
+    )
 
 
 def _on_warehouse(sender, instance, **kwargs):
     # Availability counts active warehouses, listed by code: a change of either changes the
-    # stock of every variant kept there.
-    if getattr(instance, "_shown_before", None) in (None, (instance.code, instance.active)):
+    # stock of every variant kept there, and an order shows the code it shipped from.
+    if not _shown_changed(sender, instance):
         return
     kept = StockLevel.objects.filter(warehouse=instance).order_by("variant_id")
-    _record(*_catalog(kept.values_list("variant_id", "variant__product_id")))
+    shipped = Order.objects.filter(fulfillments__warehouse=instance).distinct()
+    _record(*_catalog(kept.values_list("variant_id", "variant__product_id")), *_orders(shipped))
+
+
+def _on_store(sender, instance, **kwargs):
+    # Every variant shows the store currency, every stored image an address on its site.
+    if not _shown_changed(sender, instance):
+        return
+    variants = ProductVariant.objects.order_by("pk").values_list("pk", "product_id")
+    products = Product.objects.order_by("pk").values_list("pk", flat=True)
+    catalog_changed(products=list(products), variants=list(variants))
 
 
 def _on_order(sender, instance, **kwargs):
@@ -148,13 +195,20 @@ def _orders(orders) -> list[tuple[str, int, int]]:
     return [(ChangeKind.ORDER, pk, channel) for pk, channel in orders.values_list("pk", "channel")]
 
 
+def _on_order_part(sender, instance, **kwargs):
+    # An order shows its lines and its shipments.
+    _record(*_orders(Order.objects.filter(pk=instance.order_id)))
+
+
 def _on_customer(sender, instance, **kwargs):
     # An order shows its customer's name and email.
-    _record(*_orders(Order.objects.filter(customer=instance)))
+    if _shown_changed(sender, instance):
+        _record(*_orders(Order.objects.filter(customer=instance)))
 
 
 def _on_address(sender, instance, **kwargs):
-    _record(*_orders(Order.objects.filter(shipping_address=instance)))
+    if _shown_changed(sender, instance):
+        _record(*_orders(Order.objects.filter(shipping_address=instance)))
 
 
 def connect() -> None:
@@ -170,13 +224,23 @@ def connect() -> None:
         (ProductImage, _on_image),
         (StockLevel, _on_stock),
         (Order, _on_order),
+        (OrderLine, _on_order_part),
+        (Fulfillment, _on_order_part),
     ]:
         on_save_and_delete(model, receiver)
     pre_delete.connect(_on_category_deleting, sender=Category, dispatch_uid="change-log-cat-del")
-    pre_save.connect(_on_warehouse_saving, sender=Warehouse, dispatch_uid="change-log-wh-before")
-    post_save.connect(_on_warehouse, sender=Warehouse, dispatch_uid="change-log-wh")
-    post_save.connect(_on_customer, sender=Customer, dispatch_uid="change-log-customer")
-    post_save.connect(_on_address, sender=Address, dispatch_uid="change-log-address")
+    for model in (ProductVariant, ProductImage):
+        uid = f"change-log-{model._meta.label_lower}-before"
+        pre_save.connect(_remember_product, sender=model, dispatch_uid=uid)
+    for model, receiver in [
+        (Warehouse, _on_warehouse),
+        (Customer, _on_customer),
+        (Address, _on_address),
+        (StoreSettings, _on_store),
+    ]:
+        uid = f"change-log-{model._meta.label_lower}"
+        pre_save.connect(_remember_shown, sender=model, dispatch_uid=f"{uid}-before")
+        post_save.connect(receiver, sender=model, dispatch_uid=f"{uid}-save")
 
 
 def settled_changes():

@@ -388,6 +388,7 @@ def _refresh_paths(category: Category) -> None:
     if category.full_path != path:
         Category.objects.filter(pk=category.pk).update(full_path=path)
         category.full_path = path
+        catalog_changed(products=[], variants=[], categories=[category.pk])  # the API shows it
     for child in category.children.all():
         _refresh_paths(child)
 

@@ -1,7 +1,8 @@
 """The sync feed: everything a storefront's copy must apply, in order, since its cursor.
 
-Each change names a product, variant, stock of a variant or order, with its current state —
-or `deleted: true` when it left the storefront's view (deleted, unpublished, made inactive).
+Each change names a category, product, variant, stock of a variant or order, with its current
+state — or `deleted: true` when it left the storefront's view (deleted, unpublished, made
+inactive).
 Replaying the feed from the start rebuilds exactly what the API would list now.
 """
 
@@ -13,6 +14,7 @@ from integrations.api.catalog import page_limit
 from integrations.api.http import cursor_decode, cursor_encode
 from integrations.api.schemas import (
     ERRORS,
+    CategoryOut,
     ChangeOut,
     ChangesPage,
     OrderOut,
@@ -23,12 +25,13 @@ from integrations.api.schemas import (
 from integrations.changes import settled_changes
 from integrations.models import ApiClient, ChangeKind, Scope
 from inventory import selectors
+from inventory.models import Category
 from sales.selectors import channel_order_list
 
 router = Router(tags=["sync"])
 
 KINDS_BY_SCOPE = {
-    Scope.CATALOG_READ: [ChangeKind.PRODUCT, ChangeKind.VARIANT],
+    Scope.CATALOG_READ: [ChangeKind.CATEGORY, ChangeKind.PRODUCT, ChangeKind.VARIANT],
     Scope.STOCK_READ: [ChangeKind.STOCK],
     Scope.ORDERS_READ: [ChangeKind.ORDER],
 }
@@ -58,6 +61,8 @@ def _visible_changes(client: ApiClient):
 def _states(client: ApiClient, ids_by_kind: dict[str, set[int]]) -> dict:
     """The current state of every object named, by (kind, id); absent: gone from view."""
     states: dict[tuple[str, int], Schema] = {}
+    categories = Category.objects.filter(pk__in=ids_by_kind[ChangeKind.CATEGORY])
+    states.update({(ChangeKind.CATEGORY, c.pk): CategoryOut.from_category(c) for c in categories})
     products = selectors.storefront_product_list().filter(pk__in=ids_by_kind[ChangeKind.PRODUCT])
     states.update({(ChangeKind.PRODUCT, p.pk): ProductOut.from_product(p) for p in products})
     variants = selectors.sellable_variants().filter(pk__in=ids_by_kind[ChangeKind.VARIANT])

@@ -26,21 +26,35 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: Error
 # --- catalog ----------------------------------------------------------------------------------
 
 
-class CategoryNode(Schema):
+class CategoryOut(Schema):
     id: int
     name: str
     slug: str
-    path: str
+    path: str = Field(description="Its ancestors' names and its own, e.g. Apparel › Shirts.")
+    parent_id: int | None
+
+    @staticmethod
+    def fields_of(category) -> dict:
+        return {
+            "id": category.pk,
+            "name": category.name,
+            "slug": category.slug,
+            "path": category.full_path or category.name,
+            "parent_id": category.parent_id,
+        }
+
+    @staticmethod
+    def from_category(category) -> "CategoryOut":
+        return CategoryOut(**CategoryOut.fields_of(category))
+
+
+class CategoryNode(CategoryOut):
     children: list["CategoryNode"] = []
 
     @staticmethod
     def from_node(node: dict) -> "CategoryNode":
-        category = node["category"]
         return CategoryNode(
-            id=category.pk,
-            name=category.name,
-            slug=category.slug,
-            path=category.full_path or category.name,
+            **CategoryOut.fields_of(node["category"]),
             children=[CategoryNode.from_node(child) for child in node["children"]],
         )
 
@@ -367,11 +381,12 @@ class OrderIn(Schema):
 
 
 class ChangeOut(Schema):
-    type: str = Field(description="product, variant, stock or order.")
-    id: int = Field(description="The id of the product, variant or order (stock: the variant).")
+    type: str = Field(description="category, product, variant, stock or order.")
+    id: int = Field(description="The id of the thing that changed (stock: the variant's).")
     deleted: bool = Field(
         description="Gone from the storefront's view: deleted, unpublished or made inactive."
     )
+    category: CategoryOut | None = None
     product: ProductOut | None = None
     variant: VariantOut | None = None
     stock: StockOut | None = None
