@@ -4,7 +4,8 @@ Every save or delete of a category, product, variant, image, stock level or orde
 `Change` rows in the same transaction, one for each thing the API shows differently after
 it: a stock move also changes its variant and its product's page (both show availability),
 a product's status shows or hides its variants and their stock, a warehouse closing changes
-the stock kept there, a customer's name shows on their orders. Signals are used here, and
+the stock kept there, its code shows on the orders shipped from it, an address on the orders
+sent to it (`integrations.shown` lists what the API shows). Signals are used here, and
 only here, because the log must see every write whatever door it came through (a service,
 an admin inline, an import) and because it is bookkeeping for the integration, not a rule of
 the domain. Imports write in bulk, without signals, and log what they change with
@@ -23,7 +24,7 @@ from backoffice.bulk import insert_plain
 from backoffice.models import StoreSettings
 from integrations.models import Change, ChangeKind
 from inventory.models import Category, Product, ProductImage, ProductVariant, StockLevel, Warehouse
-from sales.models import Address, Customer, Fulfillment, Order, OrderLine
+from sales.models import Address, Fulfillment, Order, OrderLine
 
 # Constant SQL, no parameters: the transaction's id, and the feed's horizon.
 TXID = Func(template="pg_current_xact_id()::text::bigint", output_field=BigIntegerField())
@@ -148,7 +149,6 @@ def _on_image(sender, instance, **kwargs):
 # (`integrations.shown` lists what each resource shows; its test walks every field).
 SHOWN_FIELDS = {
     Warehouse: ("code", "active"),  # stock lists warehouses by code; active ones count
-    Customer: ("email", "first_name", "last_name"),
     Address: tuple(f.name for f in Address._meta.concrete_fields),
     StoreSettings: ("currency", "public_base_url"),  # variants' currency, images' addresses
 }
@@ -200,12 +200,6 @@ def _on_order_part(sender, instance, **kwargs):
     _record(*_orders(Order.objects.filter(pk=instance.order_id)))
 
 
-def _on_customer(sender, instance, **kwargs):
-    # An order shows its customer's name and email.
-    if _shown_changed(sender, instance):
-        _record(*_orders(Order.objects.filter(customer=instance)))
-
-
 def _on_address(sender, instance, **kwargs):
     if _shown_changed(sender, instance):
         _record(*_orders(Order.objects.filter(shipping_address=instance)))
@@ -234,7 +228,6 @@ def connect() -> None:
         pre_save.connect(_remember_product, sender=model, dispatch_uid=uid)
     for model, receiver in [
         (Warehouse, _on_warehouse),
-        (Customer, _on_customer),
         (Address, _on_address),
         (StoreSettings, _on_store),
     ]:

@@ -1,8 +1,13 @@
-"""Storefront API keys: issued with a secret shown once, checked by hash, revoked for good.
+"""Storefront API keys, and the orders they submit.
 
-A key reads `bo_<prefix>_<secret>`. The prefix (public, unique) finds the key's row; the
-secret, 256 random bits, is stored only as its SHA-256 (a slow password hash adds nothing
-to a secret that cannot be guessed) and compared in constant time.
+A key is issued with a secret shown once, checked by hash, revoked for good. It reads
+`bo_<prefix>_<secret>`. The prefix (public, unique) finds the key's row; the secret, 256
+random bits, is stored only as its SHA-256 (a slow password hash adds nothing to a secret
+that cannot be guessed) and compared in constant time.
+
+An order submission carries an idempotency key: the same key again returns the order it made,
+and the same key with another body is refused. Submissions of one API key are serialised on
+its row, so two deliveries of one submission at the same moment still make one order.
 """
 
 import hashlib
@@ -17,7 +22,8 @@ from django.utils import timezone
 from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from backoffice.history import save_with_reason
-from integrations.models import ApiClient, Scope
+from integrations.models import ApiClient, ApiOrderRequest, Scope
+from sales.services.intake import StorefrontOrder, storefront_order_place
 
 KEY_START = "bo_"
 LAST_USED_PRECISION = timedelta(minutes=1)  # at most one write a minute per key
@@ -94,3 +100,33 @@ def _touch(client: ApiClient) -> None:
         # A usage stamp, not an audited change: no history row for it.
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
         client.last_used_at = now
+
+
+class IdempotencyKeyReused(DomainError):
+    """The idempotency key was used with another order: nothing was written."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    order_id: int
+    created: bool  # False: the same submission again, answered with the order it made
+
+
+@transaction.atomic
+def api_order_submit(
+    *, client: ApiClient, request: StorefrontOrder, idempotency_key: str, fingerprint: str
+) -> Submitted:
+    """Place the order a key submits, once per idempotency key (`fingerprint` tells the same
+    body from another); refused whole as `storefront_order_place` refuses it."""
+    ApiClient.objects.select_for_update().get(pk=client.pk)
+    earlier = ApiOrderRequest.objects.filter(api_client=client, key=idempotency_key).first()
+    if earlier is not None:
+        if earlier.fingerprint != fingerprint:
+            raise IdempotencyKeyReused("This Idempotency-Key was used with another order.")
+        return Submitted(earlier.order_id, created=False)
+    actor = Actor.api_client(f"{client.name} ({client.prefix})")
+    order = storefront_order_place(channel=client.channel, request=request, actor=actor)
+    ApiOrderRequest.objects.create(
+        api_client=client, key=idempotency_key, fingerprint=fingerprint, order=order
+    )
+    return Submitted(order.pk, created=True)

@@ -30,7 +30,7 @@ from integrations.api.schemas import (
 )
 from integrations.models import ChangeKind
 from inventory.models import Category, Product, ProductImage, ProductVariant, StockLevel, Warehouse
-from sales.models import Address, Customer, Fulfillment, Order, OrderLine
+from sales.models import Address, Fulfillment, Order, OrderLine
 
 Attribute: TypeAlias = tuple[type[Model], str]
 Source: TypeAlias = Attribute | tuple[Attribute, ...] | type  # a nested schema, by its class
@@ -128,7 +128,7 @@ SOURCES: dict[type, dict[str, Source]] = {
         "lines": OrderLineOut,
         "shipments": ShipmentOut,
     },
-    CustomerOut: {name: (Customer, name) for name in CustomerOut.model_fields},
+    CustomerOut: {name: (Order, f"customer_{name}") for name in CustomerOut.model_fields},
     AddressSchema: {name: (Address, name) for name in AddressSchema.model_fields},
     OrderLineOut: {name: (OrderLine, name) for name in LINE_FIELDS},
     ShipmentOut: {

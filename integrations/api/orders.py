@@ -1,30 +1,27 @@
 """A channel's orders: read them, and submit new ones idempotently.
 
-A submission must carry an `Idempotency-Key`. The key's request is fingerprinted; the same
-key again returns the order it made, and the same key with another body is a 409. Requests
-of one API key are serialised on its row, so two deliveries of one submission at the same
-moment still make one order.
+A submission must carry an `Idempotency-Key`; the body is fingerprinted, so the same key
+again returns the order it made and the same key with another body is a 409
+(`integrations.services.api_order_submit`, which checks and places the order through
+`sales.services.intake`). Here: scopes, and errors mapped to statuses.
 """
 
 import hashlib
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from ninja import Header, Query, Router, Status
 from ninja.errors import HttpError
 
-from backoffice.actors import Actor
 from backoffice.exceptions import DomainError
 from backoffice.money import AmountInvalid
+from integrations import services
 from integrations.api.auth import require_scope
 from integrations.api.catalog import ListQuery
 from integrations.api.http import conditional_json, keyset_page
 from integrations.api.schemas import ERRORS, ErrorOut, OrderIn, OrderOut, OrderPage
-from integrations.models import ApiClient, ApiOrderRequest, ChangeKind, Scope
-from inventory.models import ProductVariant
-from sales import services
-from sales.models import Address, Customer
+from integrations.models import ChangeKind, Scope
 from sales.selectors import channel_order_list
+from sales.services.intake import UnknownSkus
 
 router = Router(tags=["orders"])
 
@@ -81,92 +78,33 @@ def order_submit(
     idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=200),
 ):
     """Place an order in the key's channel (stock allocated, priced from the catalog). The
-    same `Idempotency-Key` again returns the same order (200); with a different body, 409."""
+    same `Idempotency-Key` again returns the same order (200); with a different body, 409.
+    The address must be deliverable (an ISO 3166 country, the country's postal code format,
+    a real phone number), else 422 naming the field."""
     client = require_scope(request, Scope.ORDERS_WRITE)
     fingerprint = hashlib.sha256(payload.model_dump_json().encode()).hexdigest()
-    with transaction.atomic():
-        ApiClient.objects.select_for_update().get(pk=client.pk)
-        earlier = ApiOrderRequest.objects.filter(api_client=client, key=idempotency_key).first()
-        if earlier is not None:
-            if earlier.fingerprint != fingerprint:
-                raise HttpError(409, "This Idempotency-Key was used with another order.")
-            return Status(200, _order_out(client, earlier.order_id))
-        placed = _place(client, payload)
-        ApiOrderRequest.objects.create(
-            api_client=client, key=idempotency_key, fingerprint=fingerprint, order=placed
-        )
-    return Status(201, _order_out(client, placed.pk))
-
-
-def _order_out(client: ApiClient, order_id: int) -> OrderOut:
-    return OrderOut.from_order(channel_order_list(client.channel_id).get(pk=order_id))
-
-
-def _variants(payload: OrderIn) -> dict[str, ProductVariant]:
-    skus = [line.sku for line in payload.lines]
-    found = {
-        v.sku: v
-        for v in ProductVariant.objects.for_sale()
-        .filter(sku__in=skus)
-        .select_related("product__tax_class")
-    }
-    missing = [sku for sku in skus if sku not in found]
-    if missing:
-        raise HttpError(422, f"No variant for sale with the SKU(s): {', '.join(missing)}.")
-    return found
-
-
-def _customer(payload: OrderIn, actor: Actor) -> Customer:
-    data = payload.customer
-    customer = Customer.objects.filter(email__iexact=data.email).first()
-    if customer is not None:
-        return customer
     try:
-        return services.customer_save(
-            customer=Customer(
-                email=data.email,
-                first_name=data.first_name,
-                last_name=data.last_name,
-                phone=data.phone,
-            ),
-            actor=actor,
-            reason="Created by an order",
+        submitted = services.api_order_submit(
+            client=client,
+            request=payload.as_request(),
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
         )
-    except (IntegrityError, DomainError):
-        # Another order (another key's, not serialised with this one) created this customer
-        # meanwhile: the service's savepoint is rolled back, and that customer is the one.
-        customer = Customer.objects.filter(email__iexact=data.email).first()
-        if customer is None:
-            raise
-        return customer
-
-
-def _place(client: ApiClient, payload: OrderIn):
-    actor = Actor.api_client(f"{client.name} ({client.prefix})")
-    variants = _variants(payload)
-    try:
-        with transaction.atomic():
-            customer = _customer(payload, actor)
-            address = services.address_save(
-                address=Address(customer=customer, **payload.shipping_address.model_dump()),
-                actor=actor,
-            )
-            draft = services.order_create(
-                channel=client.channel,
-                customer=customer,
-                lines=[
-                    services.LineRequest(variant=variants[line.sku], quantity=line.quantity)
-                    for line in payload.lines
-                ],
-                shipping=payload.shipping,
-                shipping_address=address,
-                source_reference=payload.source_reference,
-                actor=actor,
-            )
-            return services.order_place(order=draft, actor=actor)
-    except AmountInvalid as invalid:
-        raise HttpError(422, str(invalid)) from invalid
-    except DomainError as refused:
-        raise HttpError(409, str(refused)) from refused
     except ValidationError as invalid:
-        raise HttpError(422, "; ".join(invalid.messages)) from invalid
+        raise HttpError(422, _messages(invalid)) from invalid
+    except (AmountInvalid, UnknownSkus) as refused:
+        raise HttpError(422, str(refused)) from refused
+    except DomainError as refused:  # stock ran out, the key reused: the request may be right
+        raise HttpError(409, str(refused)) from refused
+    order = channel_order_list(client.channel_id).get(pk=submitted.order_id)
+    return Status(201 if submitted.created else 200, OrderOut.from_order(order))
+
+
+def _messages(invalid: ValidationError) -> str:
+    if not hasattr(invalid, "error_dict"):
+        return "; ".join(invalid.messages)
+    return "; ".join(
+        f"{field}: {message}"
+        for field, messages in invalid.message_dict.items()
+        for message in messages
+    )

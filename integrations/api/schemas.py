@@ -11,6 +11,7 @@ from pydantic import ConfigDict
 from backoffice.selectors import store_settings
 from inventory.html import description_html
 from inventory.public_images import public_image, public_media_base
+from sales.services.intake import StorefrontOrder
 
 
 class ErrorOut(Schema):
@@ -276,9 +277,9 @@ class OrderOut(Schema):
         return OrderOut(
             **{field: getattr(order, field) for field in ORDER_FIELDS},
             customer=CustomerOut(
-                email=order.customer.email,
-                first_name=order.customer.first_name,
-                last_name=order.customer.last_name,
+                email=order.customer_email,
+                first_name=order.customer_first_name,
+                last_name=order.customer_last_name,
             ),
             shipping_address=_address(order.shipping_address),
             lines=[
@@ -375,6 +376,18 @@ class OrderIn(Schema):
         "shipping tax class.",
     )
     source_reference: str = Field("", max_length=200)
+
+    def as_request(self) -> StorefrontOrder:
+        return StorefrontOrder(
+            email=self.customer.email,
+            first_name=self.customer.first_name,
+            last_name=self.customer.last_name,
+            phone=self.customer.phone,
+            shipping_address=self.shipping_address.model_dump(),
+            lines=[(line.sku, line.quantity) for line in self.lines],
+            shipping=self.shipping,
+            source_reference=self.source_reference,
+        )
 
 
 # --- the change feed --------------------------------------------------------------------------

@@ -56,6 +56,11 @@ class Order(models.Model):
     number = models.CharField(max_length=30, unique=True)
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    # Who the order is for, as the order was given: a document keeps what it said, and an
+    # order placed with a known email never shows (nor changes) the customer's own record.
+    customer_email = models.EmailField(blank=True)
+    customer_first_name = models.CharField(max_length=150, blank=True)
+    customer_last_name = models.CharField(max_length=150, blank=True)
     shipping_address = models.ForeignKey(
         Address, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

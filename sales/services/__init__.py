@@ -4,6 +4,7 @@ notes (`documents`), and Stripe's news (`stripe_events`); importable from here."
 from sales.services.customers import address_save, channel_save, customer_save
 from sales.services.documents import credit_note_issue, invoice_issue
 from sales.services.orders import (
+    Contact,
     LineRequest,
     OrderNotCancellable,
     OrderStateError,
@@ -26,6 +27,7 @@ from sales.services.refunds import (
 )
 
 __all__ = [
+    "Contact",
     "LineRequest",
     "OrderNotCancellable",
     "OrderStateError",

@@ -66,6 +66,24 @@ class OutOfStock(DomainError):
 
 
 @dataclass(frozen=True)
+class Contact:
+    """Who an order is for, as it was given (a storefront's checkout): kept on the order."""
+
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+
+    @staticmethod
+    def of(customer: Customer) -> "Contact":
+        return Contact(customer.email, customer.first_name, customer.last_name)
+
+
+def _set_contact(order: Order, contact: Contact) -> None:
+    order.customer_email = contact.email
+    order.customer_first_name, order.customer_last_name = contact.first_name, contact.last_name
+
+
+@dataclass(frozen=True)
 class LineRequest:
     variant: ProductVariant
     quantity: int
@@ -220,9 +238,11 @@ def order_create(
     billing_address: Address | None = None,
     source_reference: str = "",
     idempotency_key: str | None = None,
+    contact: Contact | None = None,
 ) -> Order:
     """A draft order: priced from the catalog now, and again when it is placed, in the store
-    currency and with the store's choice of prices with or without tax."""
+    currency and with the store's choice of prices with or without tax. It keeps `contact`
+    (by default the customer's own) as who it is for."""
     if not channel.active:
         raise DomainError(f"The channel {channel.name} is inactive: it takes no new orders.")
     store = store_settings()
@@ -238,6 +258,7 @@ def order_create(
         idempotency_key=idempotency_key,
         number=f"new-{uuid4().hex[:24]}",  # replaced below, once the id is known
     )
+    _set_contact(order, contact or Contact.of(customer))
     _price_shipping_tax(order, store)
     # Its history starts below, once it has its number (django-simple-history's switch).
     order.skip_history_when_saving = True  # type: ignore[attr-defined]
@@ -275,6 +296,7 @@ def order_draft_update(
     _require_status(order, OrderStatus.DRAFT, doing="edited (only drafts change)")
     if customer.pk != order.customer_id:
         order.customer = customer
+        _set_contact(order, Contact.of(customer))
         order.shipping_address = order.billing_address = customer.addresses.first()
     order.shipping = _shipping(shipping, order.currency)
     _price_shipping_tax(order, store_settings())

@@ -20,7 +20,7 @@ from integrations.models import ChangeKind
 from integrations.shown import LISTED, RESOURCES, SOURCES, shown_attributes
 from inventory.models import Category, Product, ProductImage, ProductVariant, StockLevel, Warehouse
 from inventory.services import category_save, product_image_store
-from sales.models import Address, Customer, Fulfillment, Order, OrderLine
+from sales.models import Address, Fulfillment, Order, OrderLine
 from sales.services import order_fulfil, order_mark_paid
 from tests.conftest import set_store
 from tests.factories import CategoryFactory, WarehouseFactory
@@ -101,7 +101,6 @@ def row_of(model: type[models.Model], kind: str, world: dict, shop) -> models.Mo
         StoreSettings: lambda: StoreSettings.objects.get(),
         Order: lambda: order,
         OrderLine: lambda: order.lines.first(),
-        Customer: lambda: order.customer,
         Address: lambda: order.shipping_address,
         Fulfillment: lambda: order.fulfillments.first(),
     }
