@@ -150,6 +150,7 @@ class OrderAdmin(HistoryExportAdmin):
                 "fields": (
                     ("number", "status"),
                     ("payment_status", "fulfilment_status"),
+                    "placed_for",
                     "documents",
                 )
             },
@@ -192,6 +193,13 @@ class OrderAdmin(HistoryExportAdmin):
     total_display = money_display("total", "Total")
 
     # --- page -------------------------------------------------------------------------------
+
+    @display(description="Placed for")
+    def placed_for(self, obj):
+        """Who the order is for, as it was given (a storefront's checkout may name the
+        customer otherwise than their record does)."""
+        name = f"{obj.customer_first_name} {obj.customer_last_name}".strip()
+        return f"{name} <{obj.customer_email}>" if name else obj.customer_email or "—"
 
     @display(description="Ship to")
     def shipping_address_text(self, obj):

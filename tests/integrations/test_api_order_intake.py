@@ -4,6 +4,7 @@ an e-mail address), refused whole with a message naming the field; and an order 
 the storefront what the back office knows of a person."""
 
 import pytest
+from django.urls import reverse
 
 from sales.models import Address, Customer, Order
 from tests.factories import CustomerFactory
@@ -134,3 +135,13 @@ def test_an_order_with_a_known_email_tells_nothing_stored(client, shop, key):
     known.refresh_from_db()
     assert (known.first_name, known.last_name) == ("Grace", "Hopper")
     assert Order.objects.get(number=number).customer == known  # the merchant sees who it is
+
+
+def test_the_order_page_shows_who_the_order_was_placed_for(client, shop, key, merchant):
+    CustomerFactory(email="grace@example.com", first_name="Grace", last_name="Hopper")
+    body = order_body(("TEE-M", 1), email="grace@example.com")
+    body["customer"].update(first_name="G.", last_name="Hopper")
+    order = Order.objects.get(number=post_order(client, key, body).json()["number"])
+    client.force_login(merchant)
+    page = client.get(reverse("admin:sales_order_change", args=[order.pk])).content.decode()
+    assert "G. Hopper &lt;grace@example.com&gt;" in page
