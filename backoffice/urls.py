@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from backoffice.activity import admin_urls
 from backoffice.views import healthz, media_file
 from integrations.api import api
-from integrations.api.docs import redoc
+from integrations.api.docs import api_not_found, redoc
 from integrations.stripe.webhooks import stripe_webhook
 
 admin.site.index_title = "Dashboard"
@@ -20,4 +20,5 @@ urlpatterns = [
     path("integrations/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
     path("api/v1/redoc", redoc, name="api-redoc"),
     path("api/v1/", api.urls),
+    path("api/<path:rest>", api_not_found),  # after the API's own: what none of them is
 ]

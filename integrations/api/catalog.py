@@ -82,7 +82,11 @@ class Nodes(list):
         return [node.model_dump(**kwargs) for node in self]
 
 
-@router.get("/categories", response={200: list[CategoryNode], 304: None, **ERRORS})
+@router.get(
+    "/categories",
+    response={200: list[CategoryNode], 304: None, **ERRORS},
+    operation_id="listCategories",
+)
 def categories(request):
     """Every category, as a tree."""
     require_scope(request, Scope.CATALOG_READ)
@@ -94,7 +98,9 @@ def categories(request):
     )
 
 
-@router.get("/products", response={200: ProductPage, 304: None, **ERRORS})
+@router.get(
+    "/products", response={200: ProductPage, 304: None, **ERRORS}, operation_id="listProducts"
+)
 def products(request, query: Query[ListQuery]):
     """Active products, oldest change first; follow `next` to page on, and pass
     `updated_since` to fetch only what changed."""
@@ -117,7 +123,11 @@ def _found(row, what: str):
     return row
 
 
-@router.get("/products/{id_or_handle}", response={200: ProductOut, 304: None, **NOT_FOUND})
+@router.get(
+    "/products/{id_or_handle}",
+    response={200: ProductOut, 304: None, **NOT_FOUND},
+    operation_id="getProduct",
+)
 def product(request, id_or_handle: str):
     """One active product, by id or handle."""
     require_scope(request, Scope.CATALOG_READ)
@@ -134,7 +144,11 @@ def product(request, id_or_handle: str):
     )
 
 
-@router.get("/variants/{sku}", response={200: VariantOut, 304: None, **NOT_FOUND})
+@router.get(
+    "/variants/{sku}",
+    response={200: VariantOut, 304: None, **NOT_FOUND},
+    operation_id="getVariant",
+)
 def variant(request, sku: str):
     """One sellable variant, by SKU."""
     require_scope(request, Scope.CATALOG_READ)
@@ -151,7 +165,9 @@ def variant(request, sku: str):
     )
 
 
-@stock_router.get("/stock", response={200: StockPage, 304: None, **ERRORS})
+@stock_router.get(
+    "/stock", response={200: StockPage, 304: None, **ERRORS}, operation_id="listStock"
+)
 def stock(request, query: Query[ListQuery]):
     """Availability of every sellable variant, per warehouse; `updated_since` keeps the
     variants whose stock moved since then."""
@@ -171,7 +187,11 @@ def stock(request, query: Query[ListQuery]):
     return conditional_json(request, STOCK, build, cached=True)
 
 
-@stock_router.get("/stock/{sku}", response={200: StockOut, 304: None, **NOT_FOUND})
+@stock_router.get(
+    "/stock/{sku}",
+    response={200: StockOut, 304: None, **NOT_FOUND},
+    operation_id="getStock",
+)
 def stock_of(request, sku: str):
     """Availability of one sellable variant, by SKU."""
     require_scope(request, Scope.STOCK_READ)

@@ -77,6 +77,7 @@ def _states(client: ApiClient, ids_by_kind: dict[str, set[int]]) -> dict:
 @router.get(
     "/changes",
     response={200: ChangesPage, **ERRORS},
+    operation_id="listChanges",
 )
 def changes(request, query: Query[FeedQuery]):
     """What changed since `since` (omit it to start from the beginning), oldest first."""
@@ -108,5 +109,5 @@ def changes(request, query: Query[FeedQuery]):
 
 def _item(kind: str, object_id: int, state) -> ChangeOut:
     if state is None:
-        return ChangeOut(type=kind, id=object_id, deleted=True)
-    return ChangeOut(type=kind, id=object_id, deleted=False, **{kind: state})
+        return ChangeOut(type=ChangeKind(kind), id=object_id, deleted=True)
+    return ChangeOut(type=ChangeKind(kind), id=object_id, deleted=False, **{kind: state})

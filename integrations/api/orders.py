@@ -26,7 +26,7 @@ from sales.services.intake import UnknownSkus
 router = Router(tags=["orders"])
 
 
-@router.get("/orders", response={200: OrderPage, 304: None, **ERRORS})
+@router.get("/orders", response={200: OrderPage, 304: None, **ERRORS}, operation_id="listOrders")
 def orders(request, query: Query[ListQuery]):
     """The orders of the key's channel, oldest change first."""
     client = require_scope(request, Scope.ORDERS_READ)
@@ -48,7 +48,11 @@ def orders(request, query: Query[ListQuery]):
     )
 
 
-@router.get("/orders/{number}", response={200: OrderOut, 304: None, 404: ErrorOut, **ERRORS})
+@router.get(
+    "/orders/{number}",
+    response={200: OrderOut, 304: None, 404: ErrorOut, **ERRORS},
+    operation_id="getOrder",
+)
 def order(request, number: str):
     """One order of the key's channel, by its number."""
     client = require_scope(request, Scope.ORDERS_READ)
@@ -71,6 +75,7 @@ def order(request, number: str):
 @router.post(
     "/orders",
     response={200: OrderOut, 201: OrderOut, 409: ErrorOut, **ERRORS},
+    operation_id="submitOrder",
 )
 def order_submit(
     request,

@@ -9,8 +9,11 @@ from ninja import Field, Schema
 from pydantic import ConfigDict
 
 from backoffice.selectors import store_settings
+from integrations.models import ChangeKind
 from inventory.html import description_html
+from inventory.models import InventoryPolicy, WeightUnit
 from inventory.public_images import public_image, public_media_base
+from sales.models import FulfilmentState, OrderStatus, PaymentState
 from sales.services.intake import StorefrontOrder
 
 
@@ -111,8 +114,10 @@ class VariantOut(Schema):
     compare_at_price: Decimal | None
     currency: str
     weight: Decimal | None
-    weight_unit: str
-    inventory_policy: str = Field(description="deny: not sold beyond stock; continue: backorders.")
+    weight_unit: WeightUnit
+    inventory_policy: InventoryPolicy = Field(
+        description="deny: not sold beyond stock; continue: backorders."
+    )
     available: int = Field(description="Units on hand less those allocated, in all warehouses.")
     updated_at: datetime
 
@@ -256,9 +261,9 @@ class OrderOut(Schema):
     id: int
     number: str
     source_reference: str
-    status: str
-    payment_status: str
-    fulfilment_status: str
+    status: OrderStatus
+    payment_status: PaymentState
+    fulfilment_status: FulfilmentState
     currency: str
     subtotal: Decimal
     discount: Decimal
@@ -394,7 +399,7 @@ class OrderIn(Schema):
 
 
 class ChangeOut(Schema):
-    type: str = Field(description="category, product, variant, stock or order.")
+    type: ChangeKind = Field(description="Which of its fields holds the thing's state.")
     id: int = Field(description="The id of the thing that changed (stock: the variant's).")
     deleted: bool = Field(
         description="Gone from the storefront's view: deleted, unpublished or made inactive."

@@ -270,3 +270,18 @@ def test_a_preflight_from_a_listed_origin_is_answered(client, web_origin):
 def test_a_preflight_from_an_unlisted_origin_is_not_allowed(client, web_origin):
     response = preflight(client, "https://evil.example.com")
     assert "Access-Control-Allow-Origin" not in response
+
+
+def test_a_401_names_the_scheme_to_use(client, shop):
+    response = get(client, "/products", None)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="storefront API"'
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/products/1/extra", "/api/v2/products"])
+def test_an_unknown_api_address_answers_json(client, shop, path):
+    response = client.get(path, headers=auth(issue_key(shop.channel)))
+    assert (response.status_code, response["Content-Type"]) == (404, "application/json")
+    assert response.json() == {
+        "detail": f"No API operation at {path}: the list is at /api/v1/docs."
+    }

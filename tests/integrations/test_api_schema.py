@@ -12,12 +12,14 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
 from schemathesis.config import SchemathesisConfig
 
 from integrations import services
 from integrations.api.schemas import ORDER_EXAMPLE
 from inventory.services import stock_receive
 from sales.models import Order
+from tests.conftest import set_store
 from tests.factories import TaxClassFactory, VariantFactory
 from tests.sales.conftest import SYSTEM
 
@@ -143,3 +145,36 @@ def test_the_schema_example_order_is_placed(case, key):
         (line["sku"], line["quantity"]) for line in example["lines"]
     ]
     assert order.shipping_address.city == example["shipping_address"]["city"]
+
+
+def test_the_published_schema_is_valid_openapi_that_types_well(client, store):
+    """What a client generator reads: a valid OpenAPI document, the server to call, readable
+    operation names, and closed sets as enums."""
+    set_store(public_base_url="https://backoffice.example.com")
+    published = client.get("/api/v1/openapi.json").json()
+    validate(published)
+    assert published["servers"] == [
+        {"url": "https://backoffice.example.com", "description": "This store"}
+    ]
+    operations = {
+        f"{method.upper()} {path}": operation["operationId"]
+        for path, methods in published["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert operations == {
+        "GET /api/v1/categories": "listCategories",
+        "GET /api/v1/products": "listProducts",
+        "GET /api/v1/products/{id_or_handle}": "getProduct",
+        "GET /api/v1/variants/{sku}": "getVariant",
+        "GET /api/v1/stock": "listStock",
+        "GET /api/v1/stock/{sku}": "getStock",
+        "GET /api/v1/orders": "listOrders",
+        "POST /api/v1/orders": "submitOrder",
+        "GET /api/v1/orders/{number}": "getOrder",
+        "GET /api/v1/changes": "listChanges",
+    }
+    schemas = published["components"]["schemas"]
+    assert schemas["OrderStatus"]["enum"] == ["draft", "placed", "completed", "cancelled"]
+    assert schemas["ChangeKind"]["enum"] == ["category", "product", "variant", "stock", "order"]
+    for name in ("PaymentState", "FulfilmentState", "WeightUnit", "InventoryPolicy"):
+        assert schemas[name]["type"] == "string" and schemas[name]["enum"], name
