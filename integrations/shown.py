@@ -14,7 +14,7 @@ from backoffice.models import StoreSettings
 from integrations.api.schemas import (
     LINE_FIELDS,
     ORDER_FIELDS,
-    AddressSchema,
+    AddressOut,
     CategoryOut,
     CustomerOut,
     ImageOut,
@@ -124,12 +124,12 @@ SOURCES: dict[type, dict[str, Source]] = {
     OrderOut: {
         **{name: (Order, name) for name in ORDER_FIELDS},
         "customer": CustomerOut,
-        "shipping_address": AddressSchema,
+        "shipping_address": AddressOut,
         "lines": OrderLineOut,
         "shipments": ShipmentOut,
     },
     CustomerOut: {name: (Order, f"customer_{name}") for name in CustomerOut.model_fields},
-    AddressSchema: {name: (Address, name) for name in AddressSchema.model_fields},
+    AddressOut: {name: (Address, name) for name in AddressOut.model_fields},
     OrderLineOut: {name: (OrderLine, name) for name in LINE_FIELDS},
     ShipmentOut: {
         "warehouse": (Warehouse, "code"),

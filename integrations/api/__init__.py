@@ -11,7 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
 from backoffice.selectors import store_settings
-from integrations.api import catalog, changes, limits, orders
+from integrations.api import catalog, changes, limits, openapi, orders
 from integrations.api.auth import ApiKeyAuth
 from integrations.api.http import OrjsonRenderer
 
@@ -24,7 +24,7 @@ class StorefrontAPI(NinjaAPI):
         (the paths start with /api/v1)."""
         schema = super().get_openapi_schema(*args, **kwargs)
         schema["servers"] = [{"url": _public_base_url(), "description": "This store"}]
-        return schema
+        return openapi.complete(schema)
 
 
 def _public_base_url() -> str:

@@ -6,6 +6,8 @@ inactive).
 Replaying the feed from the start rebuilds exactly what the API would list now.
 """
 
+from typing import cast
+
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
@@ -13,12 +15,14 @@ from ninja.errors import HttpError
 from integrations.api.catalog import page_limit
 from integrations.api.http import cursor_decode, cursor_encode
 from integrations.api.schemas import (
+    CHANGE_OF_KIND,
     ERRORS,
     CategoryOut,
     ChangeOut,
     ChangesPage,
     OrderOut,
     ProductOut,
+    Removal,
     StockOut,
     VariantOut,
 )
@@ -109,5 +113,6 @@ def changes(request, query: Query[FeedQuery]):
 
 def _item(kind: str, object_id: int, state) -> ChangeOut:
     if state is None:
-        return ChangeOut(type=ChangeKind(kind), id=object_id, deleted=True)
-    return ChangeOut(type=ChangeKind(kind), id=object_id, deleted=False, **{kind: state})
+        return Removal(type=ChangeKind(kind), id=object_id, deleted=True)
+    entry = {"type": kind, "id": object_id, "deleted": False, kind: state}
+    return cast(ChangeOut, CHANGE_OF_KIND[kind].model_validate(entry))

@@ -1,12 +1,20 @@
 """What the storefront API says, field by field. Nothing leaves the API that is not declared
 here: no cost, no internal notes, no other channel's data, no unpublished product."""
 
+import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    PlainSerializer,
+    Tag,
+    WithJsonSchema,
+)
 
 from backoffice.selectors import store_settings
 from integrations.models import ChangeKind
@@ -17,7 +25,69 @@ from sales.models import FulfilmentState, OrderStatus, PaymentState
 from sales.services.intake import StorefrontOrder
 
 
-class ErrorOut(Schema):
+class Out(Schema):
+    """What the API answers: every field is always present (null where it says so), so a
+    generated client types none of them as optional."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class In(Schema):
+    """What a client sends: a field the schema does not know is refused (422), not dropped —
+    a misspelt `shiping` would otherwise place an order without its shipping."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# Amounts and other decimals travel as strings, exactly: a JSON number would be read as a
+# binary float by most clients (0.1 + 0.2). Answers may be negative (a refund's total).
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+AMOUNT_IN_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,3})?$"
+
+
+def _plain(value: Decimal) -> str:
+    return format(value, "f")  # never an exponent: 1E+2 is 100
+
+
+def _decimal_string(description: str, example: str) -> WithJsonSchema:
+    """The schema of a decimal answered as a string such as "19.90"."""
+    schema = {"type": "string", "pattern": DECIMAL_PATTERN, "description": description,
+              "examples": [example]}  # fmt: skip
+    return WithJsonSchema(schema)
+
+
+_AS_STRING = PlainSerializer(_plain, return_type=str)
+
+
+def _amount_in(value: Any) -> Any:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
+        raise ValueError('an amount is a string of digits, e.g. "4.90"')
+    whole, _, decimals = value.partition(".")
+    if len(whole) > 12:
+        raise ValueError("no more than 12 digits before the decimal point")
+    if len(decimals) > 3:
+        raise ValueError("no more than 3 decimal places")
+    return value
+
+
+Money = Annotated[
+    Decimal,
+    _AS_STRING,
+    _decimal_string('An amount in the store currency, e.g. "19.90".', "19.90"),
+]
+Rate = Annotated[
+    Decimal, _AS_STRING, _decimal_string('A percentage, e.g. "20.000" for 20 %.', "20.000")
+]
+Weight = Annotated[Decimal, _AS_STRING, _decimal_string("A weight in `weight_unit`.", "0.250")]
+AmountIn = Annotated[
+    Decimal,
+    BeforeValidator(_amount_in),
+    # No example of its own: the examples a client may send are whole orders (OrderIn's).
+    WithJsonSchema({"type": "string", "pattern": AMOUNT_IN_PATTERN}),
+]
+
+
+class ErrorOut(Out):
     detail: str | list[dict] = Field(description="What was wrong, for a person to read.")
 
 
@@ -30,7 +100,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: Error
 # --- catalog ----------------------------------------------------------------------------------
 
 
-class CategoryOut(Schema):
+class CategoryOut(Out):
     id: int
     name: str
     slug: str
@@ -63,13 +133,13 @@ class CategoryNode(CategoryOut):
         )
 
 
-class PictureOut(Schema):
+class PictureOut(Out):
     url: str = Field(description="Absolute; public; never expires nor changes its picture.")
     width: int | None = Field(description="In pixels; null until the picture is measured.")
     height: int | None
 
 
-class RenditionsOut(Schema):
+class RenditionsOut(Out):
     """Smaller copies in WebP, made by a worker once the picture is stored: null until then
     (and for a picture still at its source address)."""
 
@@ -104,16 +174,16 @@ class ImageOut(PictureOut):
         )
 
 
-class VariantOut(Schema):
+class VariantOut(Out):
     id: int
     product_id: int
     sku: str | None
     barcode: str
     options: list[str] = Field(description="Values of the product's options, in order.")
-    price: Decimal
-    compare_at_price: Decimal | None
-    currency: str
-    weight: Decimal | None
+    price: Money
+    compare_at_price: Money | None
+    currency: str = Field(description="ISO 4217 code, e.g. EUR.")
+    weight: Weight | None
     weight_unit: WeightUnit
     inventory_policy: InventoryPolicy = Field(
         description="deny: not sold beyond stock; continue: backorders."
@@ -140,7 +210,7 @@ class VariantOut(Schema):
         )
 
 
-class ProductOut(Schema):
+class ProductOut(Out):
     id: int
     handle: str
     title: str
@@ -180,7 +250,7 @@ class ProductOut(Schema):
         )
 
 
-class ProductPage(Schema):
+class ProductPage(Out):
     items: list[ProductOut]
     next: str | None = Field(description="Pass as `cursor` for the next page; null at the end.")
 
@@ -188,12 +258,12 @@ class ProductPage(Schema):
 # --- stock ------------------------------------------------------------------------------------
 
 
-class WarehouseStockOut(Schema):
+class WarehouseStockOut(Out):
     warehouse: str
     available: int
 
 
-class StockOut(Schema):
+class StockOut(Out):
     variant_id: int
     sku: str | None
     available: int
@@ -212,7 +282,7 @@ class StockOut(Schema):
         )
 
 
-class StockPage(Schema):
+class StockPage(Out):
     items: list[StockOut]
     next: str | None
 
@@ -220,44 +290,60 @@ class StockPage(Schema):
 # --- orders -----------------------------------------------------------------------------------
 
 
-class AddressSchema(Schema):
+class AddressIn(In):
     name: str = Field(max_length=200, min_length=1)
     company: str = Field("", max_length=200)
     line1: str = Field(max_length=200, min_length=1)
     line2: str = Field("", max_length=200)
-    postal_code: str = Field("", max_length=20)
+    postal_code: str = Field(
+        "", max_length=20, description="Required where the country has postal codes."
+    )
     city: str = Field(max_length=100, min_length=1)
-    region: str = Field("", max_length=100)
+    region: str = Field(
+        "", max_length=100, description="State, province…: required where the country needs one."
+    )
     country: str = Field(min_length=2, max_length=2, description="ISO 3166 code, e.g. FR.")
-    phone: str = Field("", max_length=50)
+    phone: str = Field("", max_length=50, description="Any format; kept in international form.")
 
 
-class CustomerOut(Schema):
+class AddressOut(Out):
+    name: str
+    company: str
+    line1: str
+    line2: str
+    postal_code: str
+    city: str
+    region: str
+    country: str = Field(description="ISO 3166 code, e.g. FR.")
+    phone: str = Field(description="International form, e.g. +33612345678; or empty.")
+
+
+class CustomerOut(Out):
     email: str
     first_name: str
     last_name: str
 
 
-class OrderLineOut(Schema):
+class OrderLineOut(Out):
     sku: str
     title: str
     options: str
     quantity: int
-    unit_price: Decimal
-    tax_rate: Decimal
-    discount: Decimal
-    total: Decimal
+    unit_price: Money
+    tax_rate: Rate
+    discount: Money
+    total: Money
     quantity_fulfilled: int
 
 
-class ShipmentOut(Schema):
+class ShipmentOut(Out):
     warehouse: str
     carrier: str
     tracking_number: str
     shipped_at: datetime
 
 
-class OrderOut(Schema):
+class OrderOut(Out):
     id: int
     number: str
     source_reference: str
@@ -265,15 +351,15 @@ class OrderOut(Schema):
     payment_status: PaymentState
     fulfilment_status: FulfilmentState
     currency: str
-    subtotal: Decimal
-    discount: Decimal
-    shipping: Decimal
-    tax: Decimal
-    total: Decimal
+    subtotal: Money
+    discount: Money
+    shipping: Money
+    tax: Money
+    total: Money
     placed_at: datetime | None
     updated_at: datetime
     customer: CustomerOut
-    shipping_address: AddressSchema | None
+    shipping_address: AddressOut | None
     lines: list[OrderLineOut]
     shipments: list[ShipmentOut]
 
@@ -322,25 +408,25 @@ ORDER_FIELDS = (
 LINE_FIELDS = tuple(OrderLineOut.model_fields)
 
 
-def _address(address) -> AddressSchema | None:
+def _address(address) -> AddressOut | None:
     if address is None:
         return None
-    return AddressSchema(**{field: getattr(address, field) for field in AddressSchema.model_fields})
+    return AddressOut(**{field: getattr(address, field) for field in AddressOut.model_fields})
 
 
-class OrderPage(Schema):
+class OrderPage(Out):
     items: list[OrderOut]
     next: str | None
 
 
-class CustomerIn(Schema):
+class CustomerIn(In):
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     first_name: str = Field("", max_length=150)
     last_name: str = Field("", max_length=150)
     phone: str = Field("", max_length=50)
 
 
-class OrderLineIn(Schema):
+class OrderLineIn(In):
     sku: str = Field(min_length=1, max_length=255)
     quantity: int = Field(gt=0, le=10_000)
 
@@ -366,17 +452,14 @@ ORDER_EXAMPLE: dict[str, Any] = {
 }
 
 
-class OrderIn(Schema):
+class OrderIn(In):
     model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE]})
 
     customer: CustomerIn
-    shipping_address: AddressSchema
+    shipping_address: AddressIn
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
-    shipping: Decimal = Field(
+    shipping: AmountIn = Field(
         Decimal(0),
-        ge=0,
-        max_digits=15,
-        decimal_places=3,
         description="In the store currency, with at most its decimals; taxed at the store's "
         "shipping tax class.",
     )
@@ -398,20 +481,80 @@ class OrderIn(Schema):
 # --- the change feed --------------------------------------------------------------------------
 
 
-class ChangeOut(Schema):
-    type: ChangeKind = Field(description="Which of its fields holds the thing's state.")
-    id: int = Field(description="The id of the thing that changed (stock: the variant's).")
-    deleted: bool = Field(
-        description="Gone from the storefront's view: deleted, unpublished or made inactive."
-    )
-    category: CategoryOut | None = None
-    product: ProductOut | None = None
-    variant: VariantOut | None = None
-    stock: StockOut | None = None
-    order: OrderOut | None = None
+# One entry of the feed: a thing's current state, named by `type`, or its removal from view.
+# A client tells them apart on `deleted`, then on `type`.
+
+_ID = Field(description="The id of the thing that changed (stock: the variant's).")
 
 
-class ChangesPage(Schema):
+class CategoryChange(Out):
+    type: Literal[ChangeKind.CATEGORY]
+    id: int = _ID
+    deleted: Literal[False]
+    category: CategoryOut
+
+
+class ProductChange(Out):
+    type: Literal[ChangeKind.PRODUCT]
+    id: int = _ID
+    deleted: Literal[False]
+    product: ProductOut
+
+
+class VariantChange(Out):
+    type: Literal[ChangeKind.VARIANT]
+    id: int = _ID
+    deleted: Literal[False]
+    variant: VariantOut
+
+
+class StockChange(Out):
+    type: Literal[ChangeKind.STOCK]
+    id: int = _ID
+    deleted: Literal[False]
+    stock: StockOut
+
+
+class OrderChange(Out):
+    type: Literal[ChangeKind.ORDER]
+    id: int = _ID
+    deleted: Literal[False]
+    order: OrderOut
+
+
+class Removal(Out):
+    """Gone from the storefront's view: deleted, unpublished or made inactive."""
+
+    type: ChangeKind
+    id: int = _ID
+    deleted: Literal[True]
+
+
+def _entry_tag(entry: Any) -> str:
+    deleted = entry.get("deleted") if isinstance(entry, dict) else entry.deleted
+    kind = entry.get("type") if isinstance(entry, dict) else entry.type
+    return "removal" if deleted else str(kind)
+
+
+ChangeOut = Annotated[
+    Annotated[CategoryChange, Tag(ChangeKind.CATEGORY)]
+    | Annotated[ProductChange, Tag(ChangeKind.PRODUCT)]
+    | Annotated[VariantChange, Tag(ChangeKind.VARIANT)]
+    | Annotated[StockChange, Tag(ChangeKind.STOCK)]
+    | Annotated[OrderChange, Tag(ChangeKind.ORDER)]
+    | Annotated[Removal, Tag("removal")],
+    Discriminator(_entry_tag),
+]
+CHANGE_OF_KIND: dict[str, type[Out]] = {
+    ChangeKind.CATEGORY: CategoryChange,
+    ChangeKind.PRODUCT: ProductChange,
+    ChangeKind.VARIANT: VariantChange,
+    ChangeKind.STOCK: StockChange,
+    ChangeKind.ORDER: OrderChange,
+}
+
+
+class ChangesPage(Out):
     changes: list[ChangeOut]
     next: str = Field(description="Pass as `since` next time; it only moves forward.")
     has_more: bool

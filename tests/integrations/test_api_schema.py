@@ -16,6 +16,7 @@ from openapi_spec_validator import validate
 from schemathesis.config import SchemathesisConfig
 
 from integrations import services
+from integrations.api import examples
 from integrations.api.schemas import ORDER_EXAMPLE
 from inventory.services import stock_receive
 from sales.models import Order
@@ -42,8 +43,9 @@ CONFIG = SchemathesisConfig.from_dict(
 schema = schemathesis.openapi.from_wsgi(
     "/api/v1/openapi.json", get_wsgi_application(), config=CONFIG
 )
-# The order a storefront developer copies from the schema's examples is placed: only the
-# examples phase, and nothing but a success is accepted.
+# What a storefront developer copies from the schema's examples works: only the examples
+# phase, and nothing but a success is accepted. (An order number cannot be known before the
+# order is placed: the stateful run reads orders back by the number they were given.)
 EXAMPLES_ONLY = SchemathesisConfig.from_dict(
     {
         "phases": {
@@ -54,9 +56,9 @@ EXAMPLES_ONLY = SchemathesisConfig.from_dict(
         "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx"]}},
     }
 )
-example_orders = schemathesis.openapi.from_wsgi(
+schema_examples = schemathesis.openapi.from_wsgi(
     "/api/v1/openapi.json", get_wsgi_application(), config=EXAMPLES_ONLY
-).include(path="/api/v1/orders", method="POST")
+).exclude(operation_id="getOrder")
 HYPOTHESIS = settings(
     max_examples=25,
     deadline=None,
@@ -92,7 +94,7 @@ KEY = f"{services.KEY_START}{KEY_PREFIX}_{KEY_SECRET}"
 
 
 @schema.auth()
-@example_orders.auth()
+@schema_examples.auth()
 class BearerKey:
     """The key, given the way the schema declares it (so the authentication checks know to
     take it away and to spoil it)."""
@@ -107,9 +109,14 @@ class BearerKey:
 @pytest.fixture
 def key(shop, monkeypatch):
     """A key of every scope, issued by the service with its randomness pinned, in a shop that
-    sells the SKU of the schema's example order."""
+    sells the product and SKU of the schema's examples."""
     sku = ORDER_EXAMPLE["lines"][0]["sku"]
-    variant = VariantFactory(sku=sku, product__tax_class=TaxClassFactory(name="Apparel"))
+    assert sku == examples.VARIANT.sku
+    variant = VariantFactory(
+        sku=sku,
+        product__handle=examples.PRODUCT.handle,
+        product__tax_class=TaxClassFactory(name="Apparel"),
+    )
     stock_receive(variant=variant, warehouse=shop.main, quantity=10_000, actor=SYSTEM)
     scopes = ["catalog:read", "stock:read", "orders:read", "orders:write"]
     with monkeypatch.context() as pinned:
@@ -133,10 +140,13 @@ def test_sequences_of_calls_keep_the_schema(key):
     machine.run(settings=settings(HYPOTHESIS, max_examples=15, stateful_step_count=6))
 
 
-@example_orders.parametrize()
+@schema_examples.parametrize()
 @HYPOTHESIS
-def test_the_schema_example_order_is_placed(case, key):
+def test_the_schema_examples_are_answered(case, key):
     response = case.call_and_validate()
+    if case.operation.method.upper() == "GET":
+        assert response.status_code == 200
+        return
     assert response.status_code == 201
     example = case.body
     order = Order.objects.get(number=response.json()["number"])
