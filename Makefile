@@ -11,7 +11,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 RUN := $(UV) run --no-sync
 MANAGE := $(RUN) python manage.py
 
-.PHONY: help sync run test lint typecheck fmt worker beat bench migrate clean
+.PHONY: help sync run test lint typecheck fmt worker beat bench migrate clean schema examples
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -65,5 +65,14 @@ beat: sync ## the Celery scheduler (needs REDIS_URL)
 bench: sync ## run the benchmarks in bench/ (or some: BENCH="api") and save their tables
 	$(RUN) python -m bench $(BENCH)
 
+schema: migrate ## write the API schema the example clients are typed from (examples/openapi.json)
+	$(MANAGE) export_openapi_schema --api integrations.api.api --indent 2 --sorted \
+		--output examples/openapi.json
+
+examples: ## build the TypeScript example client: types generated from the schema, tsc --strict
+	@command -v npm >/dev/null || { echo "The TypeScript example needs node 20+ and npm."; exit 1; }
+	cd examples/typescript && npm ci --no-audit --no-fund && npm run build
+
 clean: ## remove the local environments and the demo database
-	rm -rf .venv .tools db.sqlite3 db.sqlite3-* media staticfiles
+	rm -rf .venv .tools db.sqlite3 db.sqlite3-* media staticfiles \
+		examples/typescript/node_modules examples/typescript/dist examples/typescript/src/api.d.ts

@@ -32,11 +32,18 @@ class Out(Schema):
     model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
 
+def _defaults_unsaid(schema: dict[str, Any]) -> None:
+    """Client generators (openapi-typescript) type a field that has a default as always
+    present; in what a client sends it is optional, so its description says the default."""
+    for field in schema.get("properties", {}).values():
+        field.pop("default", None)
+
+
 class In(Schema):
     """What a client sends: a field the schema does not know is refused (422), not dropped —
     a misspelt `shiping` would otherwise place an order without its shipping."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_defaults_unsaid)
 
 
 # Amounts and other decimals travel as strings, exactly: a JSON number would be read as a
@@ -452,8 +459,13 @@ ORDER_EXAMPLE: dict[str, Any] = {
 }
 
 
+def _order_in_schema(schema: dict[str, Any]) -> None:
+    _defaults_unsaid(schema)
+    schema["examples"] = [ORDER_EXAMPLE]
+
+
 class OrderIn(In):
-    model_config = ConfigDict(json_schema_extra={"examples": [ORDER_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_order_in_schema)
 
     customer: CustomerIn
     shipping_address: AddressIn
@@ -461,9 +473,11 @@ class OrderIn(In):
     shipping: AmountIn = Field(
         Decimal(0),
         description="In the store currency, with at most its decimals; taxed at the store's "
-        "shipping tax class.",
+        "shipping tax class. Omitted: free shipping.",
     )
-    source_reference: str = Field("", max_length=200)
+    source_reference: str = Field(
+        "", max_length=200, description="The storefront's own order number; may be omitted."
+    )
 
     def as_request(self) -> StorefrontOrder:
         return StorefrontOrder(
