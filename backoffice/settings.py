@@ -230,6 +230,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "imports.tasks.imports_fail_stale_task",
         "schedule": STALE_CHECK_SECONDS,
     },
+    "webhooks-dispatch": {
+        "task": "integrations.tasks.webhooks_dispatch_task",
+        "schedule": 10.0,
+    },
+    "webhooks-retry-due": {
+        "task": "integrations.tasks.webhooks_retry_due_task",
+        "schedule": 60.0,
+    },
     "sales-rollups-rebuild": {
         "task": "reporting.tasks.daily_sales_rebuild_task",
         "schedule": crontab(hour=3, minute=15),
@@ -350,6 +358,16 @@ API_AUTH_FAILURE_LIMIT = env.str("API_AUTH_FAILURE_LIMIT", default="20/m")
 # them (a storefront keeps selling); off, it answers 503 until the cache is back.
 API_LIMITS_FAIL_OPEN = env.bool("API_LIMITS_FAIL_OPEN", default=True)
 API_MAX_PAGE_SIZE = 200
+
+# Webhooks to storefronts (integrations/webhooks/). An address that resolves to a loopback,
+# private, link-local or reserved network is refused, so an endpoint cannot make the back
+# office call inside its own network; tests (and a storefront on the same private network)
+# allow them with WEBHOOK_ALLOW_PRIVATE_TARGETS.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Failed attempts in a row (across messages) after which an endpoint is disabled, and its
+# channel's owner told by e-mail.
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=30)
 # Browser access: only the API, only from origins a channel lists (integrations/cors.py).
 CORS_URLS_REGEX = r"^/api/v1/.*$"
 CORS_ALLOW_HEADERS = [

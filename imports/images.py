@@ -10,8 +10,6 @@ final; a server that is down or slow is tried again later, with backoff. Until i
 done, an image keeps being shown from its source URL."""
 
 import io
-import ipaddress
-import socket
 import time
 import warnings
 from urllib.parse import urljoin, urlsplit
@@ -22,6 +20,7 @@ from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
 from backoffice.actors import Actor
+from backoffice.network import Unresolvable, inside_address
 from imports.models import CopyStatus, ImageCopy, ImportBatch
 from inventory.renditions import IMAGE_EXTENSIONS, MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
 from inventory.services import product_image_store
@@ -74,15 +73,11 @@ def _check_address(url: str) -> None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ImageRefused("it is not a web address")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
+        inside = inside_address(parts.hostname, parts.port or 443)
+    except Unresolvable:
         raise ImageUnavailable(f"the name {parts.hostname} does not resolve") from None
-    if settings.IMPORT_IMAGE_PRIVATE_HOSTS:
-        return
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise ImageRefused(f"{parts.hostname} is inside a private network")
+    if inside is not None and not settings.IMPORT_IMAGE_PRIVATE_HOSTS:
+        raise ImageRefused(f"{parts.hostname} is inside a private network")
 
 
 def _check_response(response) -> None:

@@ -62,8 +62,9 @@ def _visible_changes(client: ApiClient):
     return changes
 
 
-def _states(client: ApiClient, ids_by_kind: dict[str, set[int]]) -> dict:
-    """The current state of every object named, by (kind, id); absent: gone from view."""
+def feed_states(channel_id: int, ids_by_kind: dict[str, set[int]]) -> dict:
+    """The current state of every object named, by (kind, id), as a storefront of this
+    channel sees it; absent: gone from its view."""
     states: dict[tuple[str, int], Schema] = {}
     categories = Category.objects.filter(pk__in=ids_by_kind[ChangeKind.CATEGORY])
     states.update({(ChangeKind.CATEGORY, c.pk): CategoryOut.from_category(c) for c in categories})
@@ -73,7 +74,7 @@ def _states(client: ApiClient, ids_by_kind: dict[str, set[int]]) -> dict:
     states.update({(ChangeKind.VARIANT, v.pk): VariantOut.from_variant(v) for v in variants})
     stock = selectors.storefront_stock_list().filter(pk__in=ids_by_kind[ChangeKind.STOCK])
     states.update({(ChangeKind.STOCK, v.pk): StockOut.from_variant(v) for v in stock})
-    orders = channel_order_list(client.channel_id).filter(pk__in=ids_by_kind[ChangeKind.ORDER])
+    orders = channel_order_list(channel_id).filter(pk__in=ids_by_kind[ChangeKind.ORDER])
     states.update({(ChangeKind.ORDER, o.pk): OrderOut.from_order(o) for o in orders})
     return states
 
@@ -103,15 +104,17 @@ def changes(request, query: Query[FeedQuery]):
     ids_by_kind: dict[str, set[int]] = {kind: set() for kind in ChangeKind.values}
     for kind, object_id in latest:
         ids_by_kind[kind].add(object_id)
-    states = _states(client, ids_by_kind)
-    items = [_item(kind, object_id, states.get((kind, object_id))) for kind, object_id in latest]
+    states = feed_states(client.channel_id, ids_by_kind)
+    items = [
+        feed_entry(kind, object_id, states.get((kind, object_id))) for kind, object_id in latest
+    ]
     next_cursor = (
         cursor_encode(page[-1][0], page[-1][1]) if page else (query.since or cursor_encode(0, 0))
     )
     return ChangesPage(changes=items, next=next_cursor, has_more=has_more)
 
 
-def _item(kind: str, object_id: int, state) -> ChangeOut:
+def feed_entry(kind: str, object_id: int, state) -> ChangeOut:
     if state is None:
         return Removal(type=ChangeKind(kind), id=object_id, deleted=True)
     entry = {"type": kind, "id": object_id, "deleted": False, kind: state}
