@@ -2,6 +2,8 @@
 the delivery log, with replay), and Stripe's webhook events (what Stripe said and what became
 of it)."""
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
@@ -12,7 +14,7 @@ from django.utils.html import format_html
 from unfold.contrib.filters.admin import ChoicesCheckboxFilter
 from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
-from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminURLInputWidget
 
 from backoffice.admin import BaseAdmin, HistoryAdmin
 from backoffice.admin_services import actor_of, report_domain_errors
@@ -172,6 +174,7 @@ class WebhookEndpointForm(forms.ModelForm):
         label="Address",
         max_length=2000,
         assume_scheme="https",
+        widget=UnfoldAdminURLInputWidget,
         help_text="A public https:// address of the storefront that receives the events.",
     )
     events = forms.MultipleChoiceField(
@@ -328,7 +331,7 @@ class WebhookMessageAdmin(BaseAdmin):
         "next_attempt_at",
         "created_at",
         "delivered_at",
-        "body",
+        "body_display",
     )
     readonly_fields = fields
     inlines = (WebhookAttemptInline,)
@@ -365,6 +368,14 @@ class WebhookMessageAdmin(BaseAdmin):
     )
     def state_badge(self, obj):
         return obj.state
+
+    @display(description="Body")
+    def body_display(self, obj):
+        try:
+            shown = json.dumps(json.loads(obj.body), indent=2, ensure_ascii=False)
+        except ValueError:
+            shown = obj.body
+        return format_html('<pre class="whitespace-pre-wrap text-xs">{}</pre>', shown)
 
     @display(description="Last answer")
     def last_answer(self, obj):

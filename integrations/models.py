@@ -205,7 +205,7 @@ class WebhookMessage(models.Model):
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="webhook_due")]
 
     def __str__(self) -> str:
-        return f"{self.event_type} → {self.endpoint_id} ({self.webhook_id})"
+        return f"{self.event_type} ({self.webhook_id})"
 
 
 class WebhookAttempt(models.Model):
@@ -223,7 +223,7 @@ class WebhookAttempt(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.message_id}: {self.status_code or self.error}"
+        return f"{'Replay' if self.replay else 'Attempt'} {self.pk}"
 
 
 class WebhookCursor(models.Model):
