@@ -5,7 +5,11 @@ request parameter and answer (`integrations.api.examples`)."""
 from copy import deepcopy
 from typing import Any
 
+from pydantic.json_schema import models_json_schema
+
 from integrations.api import examples
+from integrations.api.schemas import CatalogMessage, OrderMessage
+from integrations.models import WebhookEvent
 
 ETAG_PATTERN = r'^(W/)?"[0-9a-f]{32}"$'
 
@@ -65,15 +69,67 @@ HEADERS_BY_STATUS = {
 
 
 def complete(schema: dict[str, Any]) -> dict[str, Any]:
-    """The generated schema, with its headers and examples declared."""
+    """The generated schema, with its headers, examples and webhooks declared."""
     for operations in schema["paths"].values():
         for operation in operations.values():
             _declare_headers(operation)
             _give_examples(operation)
     components = schema["components"]["schemas"]
+    _declare_webhooks(schema)
     for name, answer in examples.ANSWERS.items():
         components[name]["examples"] = [answer.model_dump(mode="json")]
     return schema
+
+
+WEBHOOK_HEADERS = [
+    ("webhook-id", "The message's id: the same on every attempt; drop a repeat by it."),
+    ("webhook-timestamp", "When this attempt was signed, in seconds since 1970."),
+    ("webhook-signature", "v1,<base64 HMAC-SHA256 of id.timestamp.body with the secret>."),
+]
+
+
+RECEIVED = "Received. Any other answer, or none within the time limit, is tried again for a day."
+
+
+def _declare_webhooks(schema: dict[str, Any]) -> None:
+    """Each event a webhook endpoint may choose, with the body it posts (Standard Webhooks)."""
+    _, definitions = models_json_schema(
+        [(CatalogMessage, "serialization"), (OrderMessage, "serialization")],
+        ref_template="#/components/schemas/{model}",
+    )
+    components = schema["components"]["schemas"]
+    for name, definition in definitions["$defs"].items():
+        components.setdefault(name, definition)
+    parameters = [
+        {"in": "header", "name": name, "required": True, "description": description,
+         "schema": {"type": "string"}}
+        for name, description in WEBHOOK_HEADERS
+    ]  # fmt: skip
+    schema["webhooks"] = {
+        event.value: {
+            "post": {
+                "operationId": _camel(event.value),
+                "summary": event.label,
+                "parameters": deepcopy(parameters),
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": _body_of(event)}}},
+                },
+                "responses": {"2XX": {"description": RECEIVED}},
+            }
+        }
+        for event in WebhookEvent
+    }
+
+
+def _body_of(event: WebhookEvent) -> str:
+    name = "OrderMessage" if event.value.startswith("order.") else "CatalogMessage"
+    return f"#/components/schemas/{name}"
+
+
+def _camel(event: str) -> str:
+    """order.placed → onOrderPlaced."""
+    return "on" + "".join(word.capitalize() for word in event.split("."))
 
 
 def _declare_headers(operation: dict) -> None:

@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from backoffice.selectors import store_settings
-from integrations.models import ChangeKind
+from integrations.models import ChangeKind, WebhookEvent
 from inventory.html import description_html
 from inventory.models import InventoryPolicy, WeightUnit
 from inventory.public_images import public_image, public_media_base
@@ -572,3 +572,35 @@ class ChangesPage(Out):
     changes: list[ChangeOut]
     next: str = Field(description="Pass as `since` next time; it only moves forward.")
     has_more: bool
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+# What a webhook posts (the `webhooks` of the published schema), signed following Standard
+# Webhooks: the event's type, when it happened, and its data.
+
+
+class CatalogMessage(Out):
+    type: Literal[
+        WebhookEvent.PRODUCT_CHANGED,
+        WebhookEvent.VARIANT_CHANGED,
+        WebhookEvent.STOCK_CHANGED,
+        WebhookEvent.CATEGORY_CHANGED,
+    ]
+    timestamp: datetime = Field(description="When the change was made.")
+    data: ChangeOut = Field(description="The feed's entry: the thing now, or its removal.")
+
+
+class OrderMessageData(Out):
+    order: OrderOut = Field(description="The order as it is when the message is made.")
+
+
+class OrderMessage(Out):
+    type: Literal[
+        WebhookEvent.ORDER_PLACED,
+        WebhookEvent.ORDER_PAID,
+        WebhookEvent.ORDER_SHIPPED,
+        WebhookEvent.ORDER_CANCELLED,
+        WebhookEvent.ORDER_REFUNDED,
+    ]
+    timestamp: datetime = Field(description="When the step was taken.")
+    data: OrderMessageData

@@ -8,18 +8,18 @@ and each active endpoint that chose it:
 - an order change: one message for each step of the order's timeline it chose (placed,
   paid, shipped, cancelled, refunded), to endpoints of the order's channel, each step told
   to each endpoint once.
-Its cursor starts at the end of the log: endpoints are told of what happens after.
+A body is a `CatalogMessage` or an `OrderMessage`, the schemas the published API declares
+under `webhooks`. Its cursor starts at the end of the log: endpoints are told of what happens after.
 """
 
-import json
 import uuid
 from collections import defaultdict
-from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q
 
 from integrations.api.changes import feed_entry, feed_states
+from integrations.api.schemas import CatalogMessage, OrderMessage
 from integrations.changes import settled_changes
 from integrations.models import (
     Change,
@@ -45,15 +45,6 @@ ORDER_EVENTS = {
     EventKind.REFUNDED: WebhookEvent.ORDER_REFUNDED,
 }
 BATCH = 500
-
-
-def message_body(event_type: str, timestamp: datetime, data: dict) -> str:
-    """The body Standard Webhooks recommends: the type, when it happened, and its data."""
-    return json.dumps(
-        {"type": event_type, "timestamp": timestamp.isoformat(), "data": data},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
 
 
 def _message(endpoint: WebhookEndpoint, event_type: str, body: str, **fields) -> WebhookMessage:
@@ -118,7 +109,9 @@ def _catalog_messages(rows: list[Change], endpoints) -> list[WebhookMessage]:
         if not chosen:
             continue
         entry = feed_entry(kind, object_id, states.get((kind, object_id)))
-        body = message_body(event_type, row.created_at, entry.model_dump(mode="json"))
+        body = CatalogMessage.model_validate(
+            {"type": event_type, "timestamp": row.created_at, "data": entry}
+        ).model_dump_json()
         messages += [_message(endpoint, event_type, body) for endpoint in chosen]
     return messages
 
@@ -152,8 +145,8 @@ def _order_messages(rows: list[Change], endpoints, cursor) -> list[WebhookMessag
             ]
             if order is None or not chosen:
                 continue
-            body = message_body(
-                event_type, step.created_at, {"order": order.model_dump(mode="json")}
-            )
+            body = OrderMessage.model_validate(
+                {"type": event_type, "timestamp": step.created_at, "data": {"order": order}}
+            ).model_dump_json()
             messages += [_message(e, event_type, body, order_event=step) for e in chosen]
     return messages

@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 
 from integrations.api.openapi import ETAG_PATTERN
 from integrations.api.schemas import Money
+from integrations.models import WebhookEvent
 from inventory.models import Product
 from inventory.services import product_set_status, variant_save
 from sales.models import Order
@@ -224,3 +225,19 @@ def test_an_exponent_never_reaches_a_client():
     """Decimal arithmetic may give 1E+2; a client's pattern (and parser) expects 100."""
     assert TypeAdapter(Money).dump_python(Decimal("1E+2"), mode="json") == "100"
     assert TypeAdapter(Money).dump_python(Decimal("0E-8"), mode="json") == "0.00000000"
+
+
+def test_every_webhook_event_is_declared_with_its_signed_body(published):
+    declared = published["webhooks"]
+    assert set(declared) == set(WebhookEvent.values)
+    for event, item in declared.items():
+        post = item["post"]
+        assert {p["name"] for p in post["parameters"]} == {
+            "webhook-id",
+            "webhook-timestamp",
+            "webhook-signature",
+        }
+        body = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        name = body.rsplit("/", 1)[-1]
+        assert name == ("OrderMessage" if event.startswith("order.") else "CatalogMessage")
+        assert event in published["components"]["schemas"][name]["properties"]["type"]["enum"]

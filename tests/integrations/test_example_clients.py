@@ -1,6 +1,7 @@
 """The example clients in examples/ (a TypeScript program typed by the generated schema and a
 Python one on the standard library alone) keep a replica from the change feed of a live
-server, resume from their saved cursor, and end up holding exactly what the API lists.
+server, resume from their saved cursor, and end up holding exactly what the API lists; the
+TypeScript webhook receiver verifies what the back office signs and applies it.
 
 The TypeScript program is built by `make examples` (npm ci, openapi-typescript over
 examples/openapi.json, tsc --strict); CI builds it and sets REQUIRE_EXAMPLE_CLIENTS, so it is
@@ -11,26 +12,37 @@ import os
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 
+from integrations.webhooks.dispatch import webhooks_dispatch
+from integrations.webhooks.endpoints import (
+    webhook_endpoint_create,
+    webhook_endpoint_rotate_secret,
+    webhook_endpoint_update,
+)
+from inventory.services import variant_save
+from sales.services import order_cancel, order_mark_paid
 from tests.integrations import api_helpers
-from tests.integrations.api_helpers import get, issue_key
+from tests.integrations.api_helpers import SYSTEM, get, issue_key
 from tests.integrations.test_api_sync import (
     COMMITTED,
     first_round_of_writes,
     listed_now,
     second_round_of_writes,
 )
+from tests.integrations.test_webhooks import send_everything
 
 fresh_cache = api_helpers.fresh_cache  # autouse
 
 EXAMPLES = Path(settings.BASE_DIR) / "examples"
 PYTHON_PROGRAM = EXAMPLES / "python" / "sync.py"
 TYPESCRIPT_PROGRAM = EXAMPLES / "typescript" / "dist" / "sync.js"
+TYPESCRIPT_RECEIVER = EXAMPLES / "typescript" / "dist" / "webhooks.js"
 
 
 @pytest.fixture
@@ -102,6 +114,61 @@ def test_both_example_clients_keep_an_exact_replica(shop, live_server, tmp_path,
         assert replica_as_listed(replicas[name]) == everything_listed(client, key), name
     orders = replica_as_listed(replicas["typescript"])["order"].values()
     assert "grace@example.com" in {order["customer"]["email"] for order in orders}
+
+
+@pytest.fixture
+def node_receiver(node, tmp_path, closed_port):
+    """The TypeScript webhook receiver, listening on a local port; yields a function that
+    starts it with a secret, and (after the test) its replica."""
+    started: list[subprocess.Popen] = []
+    replica = tmp_path / "webhooks.json"
+
+    def start(secret: str) -> str:
+        process = subprocess.Popen(
+            [node, str(TYPESCRIPT_RECEIVER), str(closed_port), str(replica)],
+            env={**os.environ, "BACKOFFICE_WEBHOOK_SECRET": secret},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        started.append(process)
+        assert process.stdout and process.stdout.readline().startswith("listening"), "no start"
+        return f"http://127.0.0.1:{closed_port}/webhooks"
+
+    yield start, replica
+    for process in started:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@COMMITTED
+def test_the_typescript_receiver_verifies_and_applies_the_webhooks(shop, node_receiver, settings):
+    """An independent implementation of the signature (Node's crypto) accepts what the back
+    office signs, and refuses it once the secret changed without its knowing."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    start, replica_path = node_receiver
+    webhooks_dispatch()
+    endpoint = webhook_endpoint_create(
+        channel=shop.channel, url="https://placeholder.example", events=["order.placed",
+        "order.paid", "variant.changed"], actor=SYSTEM,
+    )  # fmt: skip
+    endpoint.url = start(endpoint.secret)
+    webhook_endpoint_update(endpoint=endpoint, actor=SYSTEM)
+    order = shop.placed((shop.tee, 1))
+    order_mark_paid(order=order, actor=SYSTEM)
+    shop.mug.price = Decimal("13.50")
+    variant_save(variant=shop.mug, actor=SYSTEM)
+    attempts = send_everything()
+    assert [attempt.status_code for attempt in attempts] == [204] * len(attempts)
+    assert len(attempts) >= 3
+    replica = json.loads(replica_path.read_text())
+    assert replica["order"][str(order.pk)]["payment_status"] == "paid"
+    assert replica["variant"][str(shop.mug.pk)]["price"] == "13.50"
+
+    webhook_endpoint_rotate_secret(endpoint=endpoint, actor=SYSTEM)
+    order_cancel(order=shop.placed((shop.tee, 1)), actor=SYSTEM)
+    refused = [attempt for attempt in send_everything() if attempt]
+    assert refused and {attempt.status_code for attempt in refused} == {400}
+    assert "no signature matches" in refused[0].response_excerpt
 
 
 def test_the_schema_the_examples_are_built_from_is_the_published_one(client, store):

@@ -33,6 +33,7 @@ from sales.services import order_cancel, order_mark_paid
 from tests.factories import ChannelFactory
 from tests.integrations import api_helpers
 from tests.integrations.api_helpers import SYSTEM
+from tests.integrations.test_api_schema_types import validator
 from tests.integrations.test_api_sync import COMMITTED
 
 fresh_cache = api_helpers.fresh_cache  # autouse
@@ -109,7 +110,7 @@ def later(monkeypatch, delta: timedelta):
     monkeypatch.setattr(timezone, "now", lambda: moved)
 
 
-def test_an_order_paid_reaches_the_storefront_signed(shop, endpoint, receiver):
+def test_an_order_paid_reaches_the_storefront_signed(shop, endpoint, receiver, client):
     order = shop.placed((shop.tee, 1))
     order_mark_paid(order=order, actor=SYSTEM)
     send_everything()
@@ -120,9 +121,12 @@ def test_an_order_paid_reaches_the_storefront_signed(shop, endpoint, receiver):
     assert order_events[1]["data"]["order"]["number"] == order.number
     assert order_events[1]["data"]["order"]["payment_status"] == "paid"
     assert {"product.changed", "variant.changed", "stock.changed"} <= {e["type"] for e in events}
+    published = client.get("/api/v1/openapi.json").json()
     for headers, body in receiver.received:
         lowered = {name.lower(): value for name, value in headers.items()}
-        assert Webhook(endpoint.secret).verify(body, lowered)["type"]
+        message = Webhook(endpoint.secret).verify(body, lowered)
+        declared = published["webhooks"][message["type"]]["post"]["requestBody"]["content"]
+        validator(published, declared["application/json"]["schema"]).validate(message)
         with pytest.raises(WebhookVerificationError):
             Webhook(endpoint.secret).verify(body + b" ", lowered)
     assert set(WebhookMessage.objects.values_list("state", flat=True)) == {"delivered"}

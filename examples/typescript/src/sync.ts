@@ -186,7 +186,10 @@ async function main(argv: string[]): Promise<void> {
   console.log(`applied ${applied} changes; ${Object.keys(replica.product).length} products`);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+// Run as a program (not when webhooks.ts imports it).
+if (process.argv[1]?.endsWith("sync.js")) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}
