@@ -238,6 +238,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "integrations.tasks.webhooks_retry_due_task",
         "schedule": 60.0,
     },
+    "webhooks-prune": {
+        "task": "integrations.tasks.webhooks_prune_task",
+        "schedule": crontab(hour=3, minute=45),
+    },
     "sales-rollups-rebuild": {
         "task": "reporting.tasks.daily_sales_rebuild_task",
         "schedule": crontab(hour=3, minute=15),
@@ -368,6 +372,8 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Failed attempts in a row (across messages) after which an endpoint is disabled, and its
 # channel's owner told by e-mail.
 WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=30)
+# Days the delivery log keeps a delivered or failed message.
+WEBHOOK_LOG_DAYS = env.int("WEBHOOK_LOG_DAYS", default=30)
 # Browser access: only the API, only from origins a channel lists (integrations/cors.py).
 CORS_URLS_REGEX = r"^/api/v1/.*$"
 CORS_ALLOW_HEADERS = [

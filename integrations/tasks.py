@@ -1,9 +1,11 @@
 """Webhook tasks: thin, taking ids, safe to run twice (a message is claimed before it is
 sent, so two runs never send it twice at once).
 
-Beat runs the dispatcher every 10 seconds and the sweep of due retries every minute. A
+Beat runs the dispatcher every 10 seconds, the sweep of due retries every minute, and the
+pruning of old messages nightly. A
 delivery that fails schedules its own retry with the backoff's countdown; the sweep catches
-any whose task was lost (a worker restarted), and is what retries in the embedded mode."""
+any whose task was lost (a worker restarted). Without workers (the embedded mode),
+`manage.py send_webhooks` does it all."""
 
 from datetime import timedelta
 
@@ -11,7 +13,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from integrations.webhooks.delivery import webhook_deliver, webhooks_due
+from integrations.webhooks.delivery import webhook_deliver, webhooks_due, webhooks_prune
 from integrations.webhooks.dispatch import webhooks_dispatch
 
 MOST_BATCHES = 20  # a dispatcher run stops there: the next one, 10 seconds on, goes on
@@ -54,3 +56,8 @@ def webhooks_retry_due_task() -> int:
     for message_id in due:
         webhook_deliver_task.delay(message_id)
     return len(due)
+
+
+@shared_task
+def webhooks_prune_task() -> int:
+    return webhooks_prune(settings.WEBHOOK_LOG_DAYS)

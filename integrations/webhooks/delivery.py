@@ -216,3 +216,12 @@ def webhooks_due(limit: int = 500) -> list[int]:
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def webhooks_prune(days: int) -> int:
+    """Forget messages (and their attempts) older than `days` that are settled; the log
+    would otherwise grow with every change for good."""
+    cutoff = timezone.now() - timedelta(days=days)
+    old = WebhookMessage.objects.filter(created_at__lt=cutoff).exclude(state=MessageState.PENDING)
+    deleted, _ = old.delete()
+    return deleted

@@ -5,6 +5,7 @@ and its owner told, and an address inside the network is refused.
 
 Tests run in real transactions: on PostgreSQL the dispatcher reads settled changes only."""
 
+import io
 import json
 import threading
 from datetime import timedelta
@@ -13,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 from standardwebhooks import Webhook, WebhookVerificationError
 
@@ -25,7 +27,12 @@ from integrations.models import (
     WebhookMessage,
 )
 from integrations.tasks import webhooks_dispatch_task
-from integrations.webhooks.delivery import RETRY_DELAYS, webhook_deliver, webhooks_due
+from integrations.webhooks.delivery import (
+    RETRY_DELAYS,
+    webhook_deliver,
+    webhooks_due,
+    webhooks_prune,
+)
 from integrations.webhooks.dispatch import webhooks_dispatch
 from integrations.webhooks.endpoints import webhook_endpoint_create, webhook_endpoint_update
 from inventory.services import variant_save
@@ -307,3 +314,32 @@ def test_a_real_worker_delivers_them(shop, endpoint, receiver, celery_worker):
         assert timezone.now() < deadline, "the worker did not deliver in 30 s"
         threading.Event().wait(0.2)
     assert "order.placed" in [event["type"] for event in receiver.events()]
+
+
+def test_without_workers_the_command_sends_them(shop, endpoint, receiver, monkeypatch):
+    receiver.answers = [500]
+    shop.placed((shop.tee, 1))
+    out = io.StringIO()
+    call_command("send_webhooks", stdout=out)
+    assert "delivered" in out.getvalue()
+    assert WebhookMessage.objects.filter(state=MessageState.PENDING).count() == 1  # the 500
+    later(monkeypatch, RETRY_DELAYS[0] + timedelta(seconds=1))
+    call_command("send_webhooks", stdout=out)
+    assert not WebhookMessage.objects.exclude(state=MessageState.DELIVERED).exists()
+
+
+def test_settled_messages_leave_the_log_after_its_days(shop, endpoint, receiver, monkeypatch):
+    receiver.answers = [200, 500]
+    endpoint.events = ["order.placed"]
+    webhook_endpoint_update(endpoint=endpoint, actor=SYSTEM)
+    shop.placed((shop.tee, 1))
+    shop.placed((shop.tee, 1))
+    send_everything()
+    assert sorted(WebhookMessage.objects.values_list("state", flat=True)) == [
+        "delivered",
+        "pending",
+    ]
+    later(monkeypatch, timedelta(days=31))
+    assert webhooks_prune(30) == 2  # the delivered message and its attempt
+    assert list(WebhookMessage.objects.values_list("state", flat=True)) == ["pending"]
+    assert WebhookAttempt.objects.count() == 1
