@@ -6,6 +6,9 @@ A message that is not answered with a 2xx is tried again after 5 seconds, 5 and 
 that fails `WEBHOOK_DISABLE_AFTER` attempts in a row is disabled, and its channel's owners
 are told by e-mail; one success counts the failures from zero again.
 
+The address is checked when the endpoint is saved, before each attempt, and by the
+connection itself (`requests-hardened`), which calls the address it checked.
+
 No transaction is held while the endpoint answers: the message is claimed first (its next
 attempt moved past the call's time limit, so neither the sweep nor a second worker sends it
 at the same time), then the outcome is written.
@@ -23,6 +26,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from requests_hardened import Config, Manager
+from requests_hardened.ip_filter import InvalidIPAddress
 from standardwebhooks import Webhook
 
 from backoffice import roles
@@ -73,14 +78,17 @@ def _post(message: WebhookMessage, endpoint: WebhookEndpoint) -> Outcome:
         return Outcome(None, error=f"Not sent: {refused}"[:300])
     started = time.monotonic()
     try:
-        with requests.post(
-            endpoint.url,
-            data=message.body.encode(),
-            headers=signed_headers(message, endpoint.secret),
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,  # a redirect could lead inside the network
-            stream=True,
-        ) as response:
+        with (
+            _connections() as session,
+            session.post(
+                endpoint.url,
+                data=message.body.encode(),
+                headers=signed_headers(message, endpoint.secret),
+                timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+                allow_redirects=False,  # a redirect could lead inside the network
+                stream=True,
+            ) as response,
+        ):
             head = next(response.iter_content(EXCERPT_BYTES), b"")
             answered = Outcome(
                 response.status_code,
@@ -88,12 +96,31 @@ def _post(message: WebhookMessage, endpoint: WebhookEndpoint) -> Outcome:
                 else f"Answered {response.status_code}.",
                 excerpt=head.decode("utf-8", errors="replace"),
             )  # fmt: skip
+    except InvalidIPAddress:
+        answered = Outcome(None, error="Not sent: the address now leads inside the network.")
     except requests.Timeout:
         answered = Outcome(None, error="No answer within the time limit.")
     except requests.RequestException as failed:
         answered = Outcome(None, error=f"Could not connect: {type(failed).__name__}.")
     elapsed = int((time.monotonic() - started) * 1000)
     return replace(answered, duration_ms=elapsed)
+
+
+def _connections() -> requests.Session:
+    """A session that connects only to the address it checked: the name is resolved once,
+    refused if it leads inside the network, and that address is the one called (with the
+    name kept for the Host header and TLS), so a name that changes its answer between the
+    check and the call cannot lead inside (DNS rebinding)."""
+    private = settings.WEBHOOK_ALLOW_PRIVATE_TARGETS
+    return Manager(
+        Config(
+            ip_filter_enable=not private,
+            ip_filter_allow_loopback_ips=private,
+            never_redirect=True,
+            default_timeout=(settings.WEBHOOK_TIMEOUT_SECONDS,) * 2,
+            user_agent_override=USER_AGENT,
+        )
+    ).get_session()
 
 
 def _claim(message_id: int, *, replay: bool) -> WebhookMessage | None:

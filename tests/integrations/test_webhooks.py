@@ -27,6 +27,7 @@ from integrations.models import (
     WebhookMessage,
 )
 from integrations.tasks import webhooks_dispatch_task
+from integrations.webhooks import targets
 from integrations.webhooks.delivery import (
     RETRY_DELAYS,
     webhook_deliver,
@@ -343,3 +344,21 @@ def test_settled_messages_leave_the_log_after_its_days(shop, endpoint, receiver,
     assert webhooks_prune(30) == 2  # the delivered message and its attempt
     assert list(WebhookMessage.objects.values_list("state", flat=True)) == ["pending"]
     assert WebhookAttempt.objects.count() == 1
+
+
+def test_a_name_that_resolves_inside_at_the_call_is_not_called(
+    shop, endpoint, receiver, settings, monkeypatch
+):
+    """DNS rebinding: the check is told a public address, the call would reach a private
+    one; the connection calls only the address it checked itself, and refuses."""
+    endpoint.events = ["order.placed"]
+    webhook_endpoint_update(endpoint=endpoint, actor=SYSTEM)
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    monkeypatch.setattr(targets, "inside_address", lambda hostname, port: None)
+    shop.placed((shop.tee, 1))
+    (attempt,) = send_everything()
+    assert (attempt.status_code, attempt.error) == (
+        None,
+        "Not sent: the address now leads inside the network.",
+    )
+    assert receiver.received == []
