@@ -35,6 +35,20 @@ from backoffice.exceptions import DomainError
 from backoffice.money import format_money
 
 
+class ReadOnlyMixin:
+    """A page (or inline) to find and read rows that only the product's own actions write:
+    nobody adds, edits or deletes them here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def money_display(field: str, description: str):
     """A read-only admin column or field showing a money field in its object's currency, with
     the currency's decimals and symbol ("¥2,199", "€19.90")."""

@@ -16,7 +16,7 @@ from unfold.decorators import action, display
 from unfold.paginator import InfinitePaginator
 from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminURLInputWidget
 
-from backoffice.admin import BaseAdmin, HistoryAdmin
+from backoffice.admin import BaseAdmin, HistoryAdmin, ReadOnlyMixin
 from backoffice.admin_services import actor_of, report_domain_errors
 from integrations import services
 from integrations.models import (
@@ -34,7 +34,7 @@ from integrations.webhooks.targets import TargetRefused, target_check
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(BaseAdmin):
+class StripeEventAdmin(ReadOnlyMixin, BaseAdmin):
     list_display = ("received_at", "type", "event_id", "state_badge", "attempts", "error")
     list_filter = (("state", ChoicesCheckboxFilter), "type")
     list_filter_submit = True
@@ -52,15 +52,6 @@ class StripeEventAdmin(BaseAdmin):
         "attempts",
         "payload",
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @display(
         description="State",
@@ -285,7 +276,7 @@ class WebhookEndpointAdmin(HistoryAdmin):
         return TemplateResponse(request, "backoffice/action_form.html", context)
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(ReadOnlyMixin, admin.TabularInline):
     model = WebhookAttempt
     extra = 0
     can_delete = False
@@ -293,18 +284,12 @@ class WebhookAttemptInline(admin.TabularInline):
     readonly_fields = fields
     ordering = ("-id",)
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("integrations.view_webhookmessage")  # a message's part
 
 
 @admin.register(WebhookMessage)
-class WebhookMessageAdmin(BaseAdmin):
+class WebhookMessageAdmin(ReadOnlyMixin, BaseAdmin):
     """The delivery log: every message, where it stands, and each attempt's answer."""
 
     list_display = (
@@ -337,15 +322,6 @@ class WebhookMessageAdmin(BaseAdmin):
     inlines = (WebhookAttemptInline,)
     actions = ("replay_selected",)
     actions_detail = ("replay",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_replay_permission(self, request, object_id=None):
         return request.user.has_perm("integrations.change_webhookendpoint")

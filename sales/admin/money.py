@@ -6,19 +6,8 @@ from unfold.contrib.filters.admin import ChoicesCheckboxFilter, RangeDateTimeFil
 from unfold.decorators import display
 from unfold.paginator import InfinitePaginator
 
-from backoffice.admin import BaseAdmin, HistoryAdmin
+from backoffice.admin import BaseAdmin, HistoryAdmin, ReadOnlyMixin
 from sales.models import Fulfillment, Payment, Refund
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)

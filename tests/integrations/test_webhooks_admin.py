@@ -113,8 +113,9 @@ def test_nobody_else_opens_webhook_pages_or_replays(
     for path in (ENDPOINTS, f"{ENDPOINTS}{endpoint.pk}/change/", MESSAGES,
                  f"{MESSAGES}{message.pk}/change/"):  # fmt: skip
         assert client.get(path).status_code == 403, path
+    secret, tries = endpoint.secret, message.tries.count()
     assert client.post(f"{MESSAGES}{message.pk}/replay/").status_code == 403
     assert client.post(f"{ENDPOINTS}{endpoint.pk}/rotate/").status_code == 403
-    assert len(receiver.received) == 1
+    assert len(receiver.received) == 1 and message.tries.count() == tries
     endpoint.refresh_from_db()
-    assert endpoint.secret == WebhookEndpoint.objects.get().secret
+    assert endpoint.secret == secret and endpoint.history.count() == 1
